@@ -1,0 +1,67 @@
+"""What a rule is: metadata plus one pure function.
+
+A rule's ``check`` reads columns of the context table (see :mod:`fitcheck.core.context`)
+and the policy, and returns its verdict as an ordered list of :class:`Case`: for each
+row the first case whose ``when`` holds gives the status, the message and the remedy.
+Messages are templates: ``{column}`` placeholders are filled from that row. A case with
+status ``None`` means "not applicable" (no finding for that row). The last case of a
+rule must cover every row that is left. A rule that needs a derived value in its
+messages (minutes from hours, say) computes it in ``derive``; the engine adds those
+columns before calling ``check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from fitcheck.core.profile import Policy
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+STATUS_CODES: dict[Status | None, int] = {
+    None: -1,
+    Status.PASS: 0,
+    Status.WARN: 1,
+    Status.UNKNOWN: 2,
+    Status.FAIL: 3,
+}
+CODE_STATUS = {v: k for k, v in STATUS_CODES.items()}
+# Status names by code 0..3 (code -1, not applicable, has no status).
+STATUS_NAMES: tuple[str, ...] = tuple(
+    s.value for s in (Status.PASS, Status.WARN, Status.UNKNOWN, Status.FAIL)
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    when: np.ndarray | pd.Series | bool
+    status: Status | None
+    message: str = ""
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    factor: str  # the question the rule answers, for the documentation
+    reads: tuple[str, ...]  # context columns it reads
+    thresholds: tuple[str, ...]  # policy entries it uses
+    check: Callable[[pd.DataFrame, Policy], Sequence[Case]]
+    # Optional: extra columns (e.g. a value in other units) the messages refer to.
+    derive: Callable[[pd.DataFrame, Policy], dict[str, object]] | None = None
+
+
+def always(ctx: pd.DataFrame) -> np.ndarray:
+    return np.ones(len(ctx), dtype=bool)

@@ -1,0 +1,67 @@
+"""Errors a person can act on.
+
+Every problem with user input is raised as :class:`InputError`. Its text names the
+file, the line (YAML) or row (CSV/Parquet), the field path, the bad value and what is
+allowed, e.g.::
+
+    workloads.yaml:14: workloads[2].precision: 'half' is not one of fp32, fp16, bf16, tf32, unknown
+
+The CLI prints that one line to stderr and exits with :data:`EXIT_INPUT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # something went wrong that is not the user's input (a backend crashed, ...)
+EXIT_INPUT = 2  # bad input: file, field, value, option
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in an input a problem sits. All parts are optional."""
+
+    file: str | None = None
+    line: int | None = None  # 1-based line in a text file (YAML, JSON)
+    row: int | None = None  # 1-based data row in a table (CSV/Parquet; header not counted)
+    field: str | None = None  # field path, e.g. workloads[2].precision
+
+    def prefix(self) -> str:
+        parts: list[str] = []
+        head = self.file or ""
+        if self.line is not None:
+            head = f"{head}:{self.line}" if head else f"line {self.line}"
+        elif self.row is not None:
+            head = f"{head}: row {self.row}" if head else f"row {self.row}"
+        if head:
+            parts.append(head)
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+
+class InputError(Exception):
+    """Bad input. ``str(err)`` is the one-line message shown to the user."""
+
+    def __init__(self, problem: str, location: Location | None = None) -> None:
+        self.problem = problem
+        self.location = location or Location()
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        prefix = self.location.prefix()
+        return f"{prefix}: {self.problem}" if prefix else self.problem
+
+
+def one_of(value: object, allowed: Iterable[object]) -> str:
+    """The standard wording for an enum violation."""
+    return f"{value!r} is not one of {', '.join(str(a) for a in allowed)}"
+
+
+def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Closest known names to a misspelt one (for 'did you mean')."""
+    import difflib
+
+    return difflib.get_close_matches(value, list(candidates), n=n, cutoff=0.6)

@@ -1,0 +1,103 @@
+"""Every rule against its case file (tests/core/rule_cases/<rule id>.yaml).
+
+Each case changes the clear-fit workload and states the status the rule must give and
+words its message must contain. A meta-test checks every rule has a case file that
+covers every status the rule can produce, and is documented in docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from fitcheck.core.analysis import analyze_inventory
+from fitcheck.core.rules import RULES
+from tests.conftest import ROOT, TODAY, inventory_frame, workload
+
+CASES_DIR = Path(__file__).parent / "rule_cases"
+
+
+def _cases():
+    yaml = YAML(typ="safe")
+    for rule in RULES:
+        path = CASES_DIR / f"{rule.id}.yaml"
+        if not path.exists():
+            continue
+        for case in yaml.load(path.read_text()):
+            yield pytest.param(rule.id, case, id=f"{rule.id}:{case['name']}")
+
+
+def _run(profile, rule_id: str, case: dict, evidence=None):
+    frame = inventory_frame(workload(**(case.get("workload") or {})))
+    result = analyze_inventory(frame, profile, TODAY, evidence)
+    row = result.with_messages().iloc[0]
+    return row[f"status_{rule_id}"], row[f"message_{rule_id}"], row[f"remedy_{rule_id}"], row
+
+
+@pytest.mark.parametrize(("rule_id", "case"), list(_cases()))
+def test_rule_case(profile, rule_id, case):
+    evidence = None
+    if "measured" in case:
+        import pandas as pd
+
+        from fitcheck.core.analysis import EVIDENCE_COLUMNS
+
+        m = {
+            "workload": "clear-fit",
+            "compiler": "torch.compile",
+            "compile_seconds": 120.0,
+            "stopped_because": "target_ci",
+            "source": "case",
+            **case["measured"],
+        }
+        evidence = pd.DataFrame([m], columns=list(EVIDENCE_COLUMNS))
+    status, message, remedy, row = _run(profile, rule_id, case, evidence)
+    assert status == case["status"], message
+    for words in case.get("message_contains", []):
+        assert words in message
+    if "remedy_contains" in case:
+        assert remedy and case["remedy_contains"] in remedy
+    if "decision" in case:
+        assert row["decision"] == case["decision"]
+
+
+def test_clear_fit_passes_every_rule(profile):
+    frame = inventory_frame(workload())
+    row = analyze_inventory(frame, profile, TODAY).table.iloc[0]
+    statuses = {r.id: row[f"status_{r.id}"] for r in RULES}
+    assert all(s in ("pass", "n/a") for s in statuses.values()), statuses
+    assert row["decision"] == "enable"
+    assert row["score"] == 100
+
+
+def test_every_rule_has_cases_for_each_status_and_is_documented():
+    yaml = YAML(typ="safe")
+    docs = (ROOT / "docs" / "rules.md").read_text()
+    for rule in RULES:
+        path = CASES_DIR / f"{rule.id}.yaml"
+        assert path.exists(), f"no case file for rule {rule.id}"
+        produced = {c["status"] for c in yaml.load(path.read_text())}
+        import inspect
+
+        source = inspect.getsource(inspect.getmodule(rule.check))
+        possible = {s for s in ("pass", "warn", "fail", "unknown") if f"Status.{s.upper()}" in source}
+        assert possible <= produced, f"{rule.id}: no case for {possible - produced}"
+        assert f"`{rule.id}`" in docs, f"rule {rule.id} is not documented in docs/rules.md"
+
+
+def test_rules_are_pure_and_print_nothing(profile, capsys):
+    frame = inventory_frame(workload(), workload(name="b", precision="fp32"))
+    before = frame.copy()
+    analyze_inventory(frame, profile, TODAY)
+    assert capsys.readouterr() == ("", "")
+    assert frame.equals(before)
+
+
+def test_rules_doc_is_current():
+    from fitcheck.core.rules.docs import render
+
+    assert (ROOT / "docs" / "rules.md").read_text() == render(), (
+        "docs/rules.md is stale: python -m fitcheck.core.rules.docs > docs/rules.md"
+    )
