@@ -107,6 +107,10 @@ def report(
 
 # --- other command groups register below (each module is import-light) --------------------
 # (bench, import, prices)
+from fitcheck.aws.cli import import_app, prices_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+app.add_typer(prices_app, name="prices")
 
 
 def main() -> None:
