@@ -10,6 +10,7 @@ from typing import Any
 from fitcheck import __version__
 from fitcheck.core.analysis import Analysis, analyze_inventory, totals
 from fitcheck.core.economics import FORMULAS
+from fitcheck.core.profile import Profile
 from fitcheck.core.records import from_records
 from fitcheck.core.rules import RULES
 from fitcheck.errors import InputError, Location, closest
@@ -41,9 +42,7 @@ def analyze(
         "fitcheck_version": __version__,
         "generated_at": now.isoformat(timespec="seconds"),
         "inventory": str(inventory),
-        "price_catalog": price_summary(
-            result.table, profile.price_note, now.date(), profile.policy.thresholds.stale_price_days
-        ),
+        "price_catalog": price_summary(result.table, profile, now.date()),
         "totals": totals(result.table),
         "profile": {
             "name": profile.name,
@@ -67,30 +66,34 @@ def analyze(
     return result.with_meta(meta)
 
 
-def price_summary(table: Any, note: str, today: date, stale_days: int) -> dict[str, Any]:
-    """Which price each used instance type got, with source and date."""
-    used = (
-        table[["instance_type", "price_source", "price_date", "price_stale"]]
-        .assign(
-            hourly=table["hourly_price_usd"].where(table["price_source"].str.startswith("inventory"), None)
-        )
-        .drop_duplicates(["instance_type", "price_source", "price_date"])
+def price_summary(table: Any, profile: Profile, today: date) -> dict[str, Any]:
+    """Each instance type the inventory uses: its catalog price per hour, source and date
+    (inventory overrides are listed as such), and whether the price is stale."""
+    used = table[["instance_type", "price_source", "price_date", "price_stale"]].astype(
+        {"instance_type": object, "price_source": object, "price_date": object}
+    )
+    used = used.assign(override=table["hourly_price_override_usd"]).drop_duplicates(
+        ["instance_type", "price_source", "price_date", "override"]
     )
     rows = []
     for r in used.itertuples(index=False):
+        overridden = r.override == r.override  # not NaN
+        catalog = profile.instances.loc[r.instance_type]
         rows.append(
             {
                 "instance_type": r.instance_type,
+                "price_usd_per_hour": float(r.override if overridden else catalog["price_usd_per_hour"]),
+                "price_basis": "inventory override" if overridden else catalog["price_basis"],
                 "price_source": r.price_source,
                 "price_date": r.price_date or None,
                 "stale": bool(r.price_stale),
             }
         )
     return {
-        "note": note,
+        "note": profile.price_note,
         "as_of": today.isoformat(),
-        "stale_after_days": stale_days,
-        "instances": sorted(rows, key=lambda x: x["instance_type"]),
+        "stale_after_days": profile.policy.thresholds.stale_price_days,
+        "instances": sorted(rows, key=lambda x: (x["instance_type"], x["price_usd_per_hour"])),
     }
 
 

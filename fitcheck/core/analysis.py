@@ -132,9 +132,9 @@ def analyze_inventory(
     decision = decide(outputs, measured)
     rec_batch, lr_scale = batch_and_lr(ctx)
     change = exact_change(ctx, decision)
-    batch_text = batch_step(ctx, rec_batch, lr_scale)
+    batch = batch_step(ctx, rec_batch, lr_scale)
     plan = benchmark_plan(ctx, decision, policy)
-    steps = next_steps(outputs, decision, change, batch_text, plan)
+    steps = next_steps(outputs, decision, change, batch, plan)
 
     out: dict[str, Any] = {}
     for col in FIELDS:  # every inventory field, as given (model_family: as inferred)
@@ -162,7 +162,7 @@ def analyze_inventory(
         out[f"savings_per_year_usd_{k}"] = ctx[f"savings_per_year_{k}"]
     out["recommended_batch_size"] = rec_batch
     out["learning_rate_scale"] = lr_scale
-    out["change"] = change
+    out["change"] = change[0]
     out.update({c: plan[c] for c in plan.columns})
     out["next_steps"] = steps
     out["loss_parity_ok"] = ctx["loss_parity_ok"]
@@ -194,18 +194,18 @@ def _frame(columns: dict[str, Any], n: int) -> pd.DataFrame:
 
 def totals(table: pd.DataFrame) -> dict[str, Any]:
     """Spend and savings per year (low / mid / high) and the count per decision."""
-    counts = table["decision"].value_counts()
-    acting = table["decision"].isin(["enable", "benchmark"])
+    decision = table["decision"].to_numpy()
+    masks = {d: decision == d for d in ("enable", "benchmark", "skip")}
+    acting = masks["enable"] | masks["benchmark"]
+    spend = table["cost_per_year_usd"].to_numpy()
     return {
         "workloads": int(len(table)),
-        "spend_per_year_usd": float(table["cost_per_year_usd"].sum()),
+        "spend_per_year_usd": float(spend.sum()),
         "savings_per_year_usd": {
-            k: float(table.loc[acting, f"savings_per_year_usd_{k}"].sum()) for k in ("low", "mid", "high")
+            k: float(table[f"savings_per_year_usd_{k}"].to_numpy()[acting].sum())
+            for k in ("low", "mid", "high")
         },
         "savings_basis": "sum over workloads decided enable or benchmark",
-        "decisions": {d: int(counts.get(d, 0)) for d in ("enable", "benchmark", "skip")},
-        "spend_by_decision_usd": {
-            d: float(table.loc[table["decision"] == d, "cost_per_year_usd"].sum())
-            for d in ("enable", "benchmark", "skip")
-        },
+        "decisions": {d: int(m.sum()) for d, m in masks.items()},
+        "spend_by_decision_usd": {d: float(spend[m].sum()) for d, m in masks.items()},
     }

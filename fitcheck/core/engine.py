@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ class RuleOutput:
     rule: Rule
     status: np.ndarray  # int8 codes, see STATUS_CODES
     remedy: np.ndarray  # object (str or None)
+    remedy_key: np.ndarray  # int64: equal keys <=> equal remedy text (-1: none)
     case_index: np.ndarray  # int16: index into ``cases`` of the matching case
     cases: tuple[Case, ...]
     ctx: pd.DataFrame  # the context the rule saw (with its derived columns)
@@ -56,6 +58,8 @@ def run_rule(rule: Rule, ctx: pd.DataFrame, policy: Policy) -> RuleOutput:
     status = np.full(n, -2, dtype=np.int8)  # -2: not yet decided
     case_index = np.full(n, -1, dtype=np.int16)
     remedy = np.full(n, None, dtype=object)
+    remedy_key = np.full(n, -1, dtype=np.int64)
+    offset = 0
     open_rows = np.ones(n, dtype=bool)
     for i, case in enumerate(cases):
         hit = open_rows & _mask(case, n)
@@ -65,11 +69,14 @@ def run_rule(rule: Rule, ctx: pd.DataFrame, policy: Policy) -> RuleOutput:
         status[idx] = STATUS_CODES[case.status]
         case_index[idx] = i
         if case.status is not None and case.remedy:
-            remedy[idx] = fill(case.remedy, ctx, idx)
+            texts, codes = fill_codes(case.remedy, ctx, idx)
+            remedy[idx] = texts[codes]
+            remedy_key[idx] = offset + codes
+            offset += len(texts)
         open_rows &= ~hit
     if open_rows.any():
         raise ValueError(f"rule {rule.id}: no case covers row {int(np.flatnonzero(open_rows)[0])}")
-    return RuleOutput(rule, status, remedy, case_index, cases, ctx)
+    return RuleOutput(rule, status, remedy, remedy_key, case_index, cases, ctx)
 
 
 def _mask(case: Case, n: int) -> np.ndarray:
@@ -97,27 +104,45 @@ def _fixed_digits(spec: str) -> int | None:
     return None
 
 
-def fill(template: str, ctx: pd.DataFrame, idx: np.ndarray) -> np.ndarray | str:
-    """Format ``template`` (``str.format`` syntax) for rows ``idx`` of ``ctx``.
+def fill(template: str, ctx: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
+    """Format ``template`` (``str.format`` syntax) for rows ``idx`` of ``ctx``."""
+    texts, codes = fill_codes(template, ctx, idx)
+    return texts[codes]
 
-    Vectorised: each placeholder formats only the distinct values of its column, and
-    the pieces are joined array-wise, so a million rows cost a few passes, not a million
-    ``str.format`` calls.
+
+def fill_codes(template: str, ctx: pd.DataFrame, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Format ``template`` for rows ``idx``: the distinct texts and, per row, which one.
+
+    Vectorised: each placeholder formats only the distinct values of its column, and a
+    text is built once per distinct combination of values, so a million rows cost a few
+    array passes, not a million ``str.format`` calls. Equal codes mean equal texts.
     """
     pieces = list(_FORMATTER.parse(template))
+    n = len(idx)
     if not any(f for _, f, _, _ in pieces):
-        return template.format()
-    out: np.ndarray = np.full(len(idx), "", dtype=object)
+        return np.array([template.format()], dtype=object), np.zeros(n, dtype=np.int64)
+    parts: list[tuple[str, Any, Any]] = []  # literal, distinct texts (or None), codes (or None)
+    combo = np.zeros(n, dtype=np.int64)
     for literal, field, spec, conversion in pieces:
+        if not field:
+            parts.append((literal, None, None))
+            continue
+        values = ctx[field].to_numpy()[idx]
+        digits = _fixed_digits(spec or "")
+        if digits is not None and values.dtype.kind == "f":
+            values = np.round(values, digits)  # what the spec shows: fewer distinct values
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        convert = repr if conversion == "r" else (lambda v: v)
+        texts = np.array([format(convert(u), spec or "") for u in uniques], dtype=object)
+        parts.append((literal, texts, codes))
+        combo = pd.factorize(combo * len(texts) + codes)[0]
+    combo_codes, distinct = pd.factorize(combo)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[combo_codes[::-1]] = np.arange(n - 1, -1, -1)
+    out = np.full(len(first), "", dtype=object)
+    for literal, texts, codes in parts:
         if literal:
             out = out + literal
-        if field:
-            values = ctx[field].to_numpy()[idx]
-            digits = _fixed_digits(spec)
-            if digits is not None and values.dtype.kind == "f":
-                values = np.round(values, digits)  # what the spec shows: fewer distinct values
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            convert = repr if conversion == "r" else (lambda v: v)
-            texts = np.array([format(convert(u), spec or "") for u in uniques], dtype=object)
-            out = out + texts[codes]
-    return out
+        if texts is not None and codes is not None:
+            out = out + texts[codes[first]]
+    return out, combo_codes.astype(np.int64)

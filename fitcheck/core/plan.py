@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fitcheck.core.engine import RuleOutput, fill
+from fitcheck.core.engine import RuleOutput, fill, fill_codes
 from fitcheck.core.policy import FAIL, UNKNOWN, WARN, Decision
 from fitcheck.core.profile import Policy
 
@@ -48,30 +48,38 @@ def batch_and_lr(ctx: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.where(usable, rec, np.nan), np.where(usable, scale, np.nan)
 
 
-def exact_change(ctx: pd.DataFrame, decision: np.ndarray) -> np.ndarray:
-    candidate = ctx["compiler_candidate"].to_numpy()
-    out = ctx["compiler_candidate"].map(CHANGE).to_numpy(dtype=object)
+def exact_change(ctx: pd.DataFrame, decision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The change to make per workload (None when skipped) and a key: equal keys, equal text."""
+    candidate = ctx["compiler_candidate"]
+    out = candidate.map(CHANGE).to_numpy(dtype=object)
     out[pd.isna(out)] = None
     multi = (ctx["instance_count"].to_numpy() > 1) | (ctx["accelerators"].to_numpy(dtype=float) > 1)
-    stc_multi = (candidate == "sagemaker-training-compiler") & multi
+    stc_multi = (candidate == "sagemaker-training-compiler").to_numpy() & multi
     out[stc_multi] = out[stc_multi] + STC_DISTRIBUTED
-    out[decision == Decision.SKIP.value] = None
-    return out
+    skip = decision == Decision.SKIP.value
+    out[skip] = None
+    key = pd.factorize(candidate.to_numpy(dtype=object))[0] * 2 + stc_multi
+    key[skip | pd.isna(out)] = -1
+    return out, key.astype(np.int64)
 
 
-def batch_step(ctx: pd.DataFrame, rec: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def batch_step(ctx: pd.DataFrame, rec: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch-size and learning-rate step (None where the model was not tested) and a key."""
     rows = np.flatnonzero(~np.isnan(rec) & ~np.isnan(scale))
     out = np.full(len(ctx), None, dtype=object)
+    key = np.full(len(ctx), -1, dtype=np.int64)
     if len(rows):
         view = ctx.assign(_rec=rec, _scale=scale)
-        out[rows] = fill(
+        texts, codes = fill_codes(
             "Start at batch size {_rec:.0f} per device (the compiler's largest batch in the "
             "tested-models table, {tested_on}); scale the learning rate by {_scale:.2f} "
             "(lr_new = lr x bs_new / bs_old) and re-validate model quality.",
             view,
             rows,
         )
-    return out
+        out[rows] = texts[codes]
+        key[rows] = codes
+    return out, key
 
 
 def benchmark_plan(ctx: pd.DataFrame, decision: np.ndarray, policy: Policy) -> pd.DataFrame:
@@ -109,10 +117,8 @@ def benchmark_plan(ctx: pd.DataFrame, decision: np.ndarray, policy: Policy) -> p
             "plan_command": pd.Series(command, index=ctx.index, dtype=object),
             "plan_hours": np.where(np.isnan(cost), np.nan, 2 * b.hours_per_variant),
             "plan_cost_usd": cost,
-            "plan_decide_by": pd.Series(
-                np.where(np.isnan(cost), None, np.array(decide_by, dtype=object)),
-                index=ctx.index,
-                dtype=object,
+            "plan_decide_by": pd.Series(decide_by, index=ctx.index, dtype=object).where(
+                ~np.isnan(cost), None
             ),
         },
         index=ctx.index,
@@ -125,40 +131,50 @@ RELEVANT = {"skip": (FAIL,), "benchmark": (WARN, UNKNOWN, FAIL), "enable": (WARN
 
 
 def next_steps(
-    outputs: list[RuleOutput], decision: np.ndarray, change: np.ndarray, batch: np.ndarray, plan: pd.DataFrame
+    outputs: list[RuleOutput],
+    decision: np.ndarray,
+    change: tuple[np.ndarray, np.ndarray],
+    batch: tuple[np.ndarray, np.ndarray],
+    plan: pd.DataFrame,
 ) -> list[list[str]]:
     """Ordered, de-duplicated steps per workload: fixes first, then the change or the plan.
 
-    Workloads that share the same remedies, change and batch advice share one list
-    (built once); only the benchmark command, which names the workload, is per row.
+    Workloads with the same remedies, change and batch advice share one list, built once
+    from integer keys; only the benchmark command, which names the workload, is per row.
     """
     n = len(decision)
-    parts: list[np.ndarray] = []
+    decision_code = np.select([decision == "enable", decision == "benchmark"], [0, 1], 2)
+    columns: list[np.ndarray] = []
+    by_decision = {d: decision_code == i for i, d in enumerate(("enable", "benchmark", "skip"))}
     for o in outputs:
         wanted = np.zeros(n, dtype=bool)
         for d, codes in RELEVANT.items():
-            wanted |= (decision == d) & np.isin(o.status, codes)
-        parts.append(np.where(wanted, o.remedy, None))
-    parts.append(np.where(decision == "enable", change, None))
-    parts.append(np.where(decision != "skip", batch, None))
-    parts.append(decision)
-    keys = pd.DataFrame({i: pd.factorize(p, use_na_sentinel=True)[0] for i, p in enumerate(parts)})
-    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
-    first = np.flatnonzero(~keys.duplicated().to_numpy())
+            wanted |= by_decision[d] & np.isin(o.status, codes)
+        columns.append(np.where(wanted, o.remedy_key, -1))
+    change_text, change_key = change
+    batch_text, batch_key = batch
+    columns.append(np.where(decision_code == 0, change_key, -1))
+    columns.append(np.where(decision_code != 2, batch_key, -1))
+    columns.append(decision_code)
+    combo = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        combo = pd.factorize(combo * (int(col.max()) + 2) + (col + 1))[0]
+    group, distinct = pd.factorize(combo)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(n - 1, -1, -1)
     shared: list[list[str]] = []
     for pos in first:
-        *remedies, chg, bat, dec = (p[pos] for p in parts)
-        row = [r for r in remedies if isinstance(r, str)]
-        if isinstance(chg, str):
-            row.append(f"Make the change: {chg}")
-        if isinstance(bat, str):
-            row.append(bat)
-        if dec == "enable":
+        row = [o.remedy[pos] for o, key in zip(outputs, columns, strict=False) if key[pos] >= 0]
+        if decision_code[pos] == 0 and change_key[pos] >= 0:
+            row.append(f"Make the change: {change_text[pos]}")
+        if decision_code[pos] != 2 and batch_key[pos] >= 0:
+            row.append(batch_text[pos])
+        if decision_code[pos] == 0:
             row.append(ROLL_OUT)
         shared.append(list(dict.fromkeys(row)))
     steps = [shared[g] for g in group]
     cmd = plan["plan_command"].to_numpy()
     cost = plan["plan_cost_usd"].to_numpy()
-    for i in np.flatnonzero([isinstance(c, str) for c in cmd]):
+    for i in np.flatnonzero(~np.isnan(cost)):
         steps[i] = [*steps[i], f"Benchmark: {cmd[i]} (about ${cost[i]:,.0f} of instance time)"]
     return steps

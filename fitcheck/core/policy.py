@@ -41,16 +41,17 @@ def decide(outputs: list[RuleOutput], measured: np.ndarray) -> np.ndarray:
 def score(outputs: list[RuleOutput], policy: Policy) -> np.ndarray:
     """0-100: weighted share of passing factors (warn/unknown count half, n/a not at all)."""
     n = len(outputs[0].status) if outputs else 0
+    # value by status code + 1 (code -1, not applicable, maps to index 0)
+    by_code = np.zeros(max(STATUS_VALUE) + 2)
+    for code, value in STATUS_VALUE.items():
+        by_code[code + 1] = value
     total = np.zeros(n)
     weight = np.zeros(n)
     for o in outputs:
         w = policy.rule_weights.get(o.rule.id, 1.0)
         applicable = o.status >= 0
-        values = np.zeros(n)
-        for code, value in STATUS_VALUE.items():
-            values[o.status == code] = value
-        total += np.where(applicable, w * values, 0.0)
-        weight += np.where(applicable, w, 0.0)
+        total += w * by_code[o.status.astype(np.int64) + 1]
+        weight += w * applicable
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.where(weight > 0, 100.0 * total / weight, 0.0)
     return np.round(result).astype(int)
@@ -66,15 +67,18 @@ def main_reason(outputs: list[RuleOutput], decision: np.ndarray) -> np.ndarray:
     for benchmark, the measured or dollars finding for enable)."""
     n = len(decision)
     reason = np.full(n, None, dtype=object)
+    open_rows = np.ones(n, dtype=bool)
     wanted = {Decision.SKIP.value: (FAIL,), Decision.BENCHMARK.value: (WARN, UNKNOWN)}
     for d, codes in wanted.items():
         rows = decision == d
         for o in outputs:
-            hit = np.flatnonzero(rows & np.isin(o.status, codes) & (reason == None))  # noqa: E711
+            hit = np.flatnonzero(rows & open_rows & np.isin(o.status, codes))
             reason[hit] = o.messages(hit)
+            open_rows[hit] = False
     by_id = {o.rule.id: o for o in outputs}
     for rid in ("measured_speedup", "dollars"):
         o = by_id[rid]
-        hit = np.flatnonzero((reason == None) & (o.status == PASS))  # noqa: E711
+        hit = np.flatnonzero(open_rows & (o.status == PASS))
         reason[hit] = o.messages(hit)
+        open_rows[hit] = False
     return reason

@@ -245,8 +245,13 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
     numbers_u = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     bad_u = np.isnan(numbers_u) & ~u_missing
     if bad_u.any():
-        _bad(file, rows_where(bad_u), col, spec,
-             "is not a whole number" if spec.kind == "int" else "is not a number")
+        _bad(
+            file,
+            rows_where(bad_u),
+            col,
+            spec,
+            "is not a whole number" if spec.kind == "int" else "is not a number",
+        )
     numbers = pd.Series(np.append(numbers_u, np.nan)[codes])
     return _numbers(numbers, col, missing, spec, file)
 

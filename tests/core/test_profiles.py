@@ -75,3 +75,31 @@ def test_prior_entries_must_be_ordered(tmp_path):
     result = CliRunner().invoke(app, ["analyze", str(EXAMPLES / "workloads.yaml"), "--profile", str(prof)])
     assert result.exit_code == 2
     assert "low <= mid <= high" in result.stderr
+
+
+def test_live_prices_from_prices_refresh_replace_the_catalog(tmp_path):
+    """The file 'fitcheck prices refresh' writes is what 'analyze --prices' reads."""
+    from fitcheck.aws.prices import Price, render_prices_csv
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    live = Price("ml.g5.48xlarge", "us-east-1", 18.50, "SKU123", "2026-11-01", "USE1-Train:ml.g5.48xlarge")
+    (folder / "prices.csv").write_text(render_prices_csv([live]))
+    base = api.analyze(EXAMPLES / "workloads.yaml", now=NOW).table.set_index("name")
+    after = api.analyze(EXAMPLES / "workloads.yaml", prices_dir=folder, now=NOW)
+    row = after.table.set_index("name").loc["bert-doc-classifier"]
+    assert row["hourly_price_usd"] == 18.50
+    assert "SKU123" in row["price_source"] and row["price_date"] == "2026-11-01"
+    assert not row["price_stale"]
+    assert row["cost_per_year_usd"] < base.loc["bert-doc-classifier", "cost_per_year_usd"]
+    assert "live prices" in after.meta["price_catalog"]["note"]
+    # instance types the live file does not price keep the dated catalog price
+    assert after.table.set_index("name").loc["resnet50-defects", "price_date"] == "2021-11-29"
+
+
+def test_a_missing_price_folder_is_bad_input(tmp_path):
+    result = CliRunner().invoke(
+        app, ["analyze", str(EXAMPLES / "workloads.yaml"), "--prices", str(tmp_path / "nowhere")]
+    )
+    assert result.exit_code == 2
+    assert "price folder does not exist" in result.stderr
