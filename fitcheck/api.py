@@ -16,7 +16,7 @@ from fitcheck.core.rules import RULES
 from fitcheck.errors import InputError, Location, closest
 from fitcheck.formats.interface import OutputFormat, formatter_for
 from fitcheck.io.atomic import atomic_write_text
-from fitcheck.io.evidence import load_evidence, load_measurements
+from fitcheck.io.evidence import evidence_table, load_measurements
 from fitcheck.io.inventory import load_inventory, source_location
 from fitcheck.io.profiles import apply_prices, load_profile
 from fitcheck.io.yamlfile import read_text
@@ -36,7 +36,8 @@ def analyze(
         profile = apply_prices(profile, prices_dir)
     frame = load_inventory(inventory)
     _check_instances(frame, profile, str(inventory))
-    evidence = load_evidence(list(bench_paths or []))
+    measurements = load_measurements(list(bench_paths or []))
+    evidence = evidence_table(measurements)
     result = analyze_inventory(frame, profile, now.date(), evidence)
     meta = {
         "fitcheck_version": __version__,
@@ -59,7 +60,7 @@ def analyze(
         "evidence": {
             "bench_files": [str(p) for p in bench_paths or []],
             "measured_workloads": int((result.table["evidence"] == "measured").sum()),
-            "measurements": load_measurements(list(bench_paths or [])),
+            "measurements": measurements,
         },
         **result.meta,
     }

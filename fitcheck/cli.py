@@ -107,6 +107,10 @@ def report(
 
 # --- other command groups register below (each module is import-light) --------------------
 # (bench, import, prices)
+from fitcheck.bench.cli import bench as _bench_cmd  # noqa: E402
+
+app.command("bench")(_bench_cmd)
+
 from fitcheck.aws.cli import import_app, prices_app  # noqa: E402
 
 app.add_typer(import_app, name="import")

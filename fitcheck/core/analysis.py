@@ -83,7 +83,9 @@ def apply_evidence(
                     "source": ev.source,
                     "workload": str(ev.workload),
                     "compiler": ev.compiler,
-                    "why": "no workload of that name",
+                    "why": "no workload of that name"
+                    if ev.workload
+                    else "the results name no workload (run fitcheck bench with --workload NAME)",
                 }
             )
             continue

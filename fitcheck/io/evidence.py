@@ -1,98 +1,63 @@
-"""Read benchmark results files into the evidence table the analysis consumes."""
+"""Read benchmark results files (``fitcheck bench``, local or on SageMaker) into evidence.
+
+Each file is validated once by the results model in :mod:`fitcheck.bench.results`
+(torch-free); every comparison with a measured speedup becomes one measurement.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from fitcheck.bench.results import load_bench_results
 from fitcheck.core.analysis import EVIDENCE_COLUMNS
-from fitcheck.errors import InputError, Location
-from fitcheck.io.yamlfile import read_text
-
-
-def load_evidence(paths: list[Path]) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for path in paths:
-        rows.extend(_rows(Path(path)))
-    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
 
 
 def load_measurements(paths: list[Path]) -> list[dict[str, Any]]:
-    """Every usable comparison in the results files, with its host, for reports to chart."""
-    out = []
+    """Every usable comparison in the results files, with its host and source."""
+    out: list[dict[str, Any]] = []
     for path in paths:
-        for row in _rows(Path(path)):
+        results = load_bench_results(path)
+        host = results.host.model_dump(mode="json")
+        device = host.get("device_name") or host.get("device") or "?"
+        for comp in results.comparisons:
+            if comp.speedup is None:  # a failed candidate: nothing measured to use
+                continue
             out.append(
                 {
-                    "workload": row["workload"],
-                    "compiler": row["compiler"],
-                    "candidate": row["candidate"],
-                    "baseline": row["baseline"],
-                    "speedup": {lv: row[f"speedup_{lv}"] for lv in ("low", "mid", "high")},
-                    "host": row["host"],
+                    "workload": results.workload or "",
+                    "compiler": comp.compiler,
+                    "candidate": comp.candidate,
+                    "baseline": comp.baseline,
+                    "speedup": comp.speedup.model_dump(),
+                    "compile_seconds": comp.compile_seconds,
+                    "loss_parity_ok": None if comp.loss_parity is None else comp.loss_parity.ok,
+                    "stopped_because": comp.stopped_because,
+                    "host": host,
                     "file": str(path),
-                    "source": row["source"],
+                    "source": f"{path} ({comp.candidate} vs {comp.baseline}, {device})",
                 }
             )
     return out
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    file = str(path)
-    try:
-        doc = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise InputError(f"malformed JSON: {err.msg}", Location(file, err.lineno)) from None
-    if not isinstance(doc, dict) or doc.get("kind") != "fitcheck-bench-results":
-        raise InputError(
-            'not a fitcheck bench results file (expected "kind": "fitcheck-bench-results")',
-            Location(file, field="kind"),
-        )
-    workload = doc.get("workload")
-    comparisons = doc.get("comparisons")
-    if not isinstance(comparisons, list):
-        raise InputError("expected a list", Location(file, field="comparisons"))
-    rows = []
-    for i, comp in enumerate(comparisons):
-        where = f"comparisons[{i}]"
-        if not isinstance(comp, dict):
-            raise InputError("expected an object", Location(file, field=where))
-        speed = comp.get("speedup")
-        if speed is None:  # a failed candidate: nothing measured to use
-            continue
-        values = []
-        for lv in ("low", "mid", "high"):
-            v = speed.get(lv) if isinstance(speed, dict) else None
-            if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-                raise InputError(
-                    f"{v!r} is not a positive number", Location(file, field=f"{where}.speedup.{lv}")
-                )
-            values.append(float(v))
-        if not values[0] <= values[1] <= values[2]:
-            raise InputError(
-                f"expected low <= mid <= high, got {values}", Location(file, field=f"{where}.speedup")
-            )
-        parity = comp.get("loss_parity") or {}
-        compile_s = comp.get("compile_seconds")
-        rows.append(
-            {
-                "workload": workload or "",
-                "compiler": comp.get("compiler", ""),
-                "speedup_low": values[0],
-                "speedup_mid": values[1],
-                "speedup_high": values[2],
-                "compile_seconds": float(compile_s) if isinstance(compile_s, int | float) else math.nan,
-                "loss_parity_ok": parity.get("ok"),
-                "stopped_because": comp.get("stopped_because") or "",
-                "candidate": str(comp.get("candidate", "?")),
-                "baseline": str(comp.get("baseline", "?")),
-                "host": doc.get("host") if isinstance(doc.get("host"), dict) else {},
-                "source": f"{file} ({comp.get('candidate', '?')} vs {comp.get('baseline', '?')}"
-                f", {doc.get('host', {}).get('device_name') or doc.get('host', {}).get('device', '?')})",
-            }
-        )
-    return rows
+def evidence_table(measurements: list[dict[str, Any]]) -> pd.DataFrame:
+    """The columns the analysis consumes (see ``EVIDENCE_COLUMNS``)."""
+    rows = [
+        {
+            "workload": m["workload"],
+            "compiler": m["compiler"],
+            "speedup_low": m["speedup"]["low"],
+            "speedup_mid": m["speedup"]["mid"],
+            "speedup_high": m["speedup"]["high"],
+            "compile_seconds": math.nan if m["compile_seconds"] is None else float(m["compile_seconds"]),
+            "loss_parity_ok": m["loss_parity_ok"],
+            "stopped_because": m["stopped_because"],
+            "source": m["source"],
+        }
+        for m in measurements
+    ]
+    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))

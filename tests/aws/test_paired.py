@@ -192,13 +192,6 @@ def test_launch_against_moto(aws, source, tmp_path, capsys):
     assert results["backends"][STC]["job_name"] == outcome.job_names[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "contract mismatch: fitcheck/bench/results.py StopReason lacks 'sagemaker-jobs-completed' "
-        "and Comparison.compiler lacks 'sagemaker-training-compiler' (both in the results contract)"
-    ),
-)
 def test_results_file_loads_with_the_bench_reader(aws, source, tmp_path):
     from fitcheck.bench.results import load_bench_results
 

@@ -1,0 +1,222 @@
+"""The ``fitcheck bench`` command (torch-free at import; torch loads only in the workers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, InputError, Location, one_of
+
+PLACES = ("local", "sagemaker")
+
+
+def _fail_input(err: InputError) -> typer.Exit:
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(EXIT_INPUT)
+
+
+def bench(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Catalog name (e.g. bert-base-uncased, gpt2-tiny) or package.module:function",
+        ),
+    ] = None,
+    workload: Annotated[
+        str | None, typer.Option("--workload", help="Inventory workload these results stand for")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Per-device batch")] = None,
+    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (text)")] = None,
+    image_size: Annotated[
+        int | None, typer.Option("--image-size", help="Image size (vision; latent size for UNet)")
+    ] = None,
+    precision: Annotated[str, typer.Option("--precision", help="fp32, fp16 or bf16")] = "fp32",
+    backends: Annotated[
+        str, typer.Option("--backends", help="eager plus candidates: inductor, xla, openxla")
+    ] = "eager,inductor",
+    device: Annotated[str, typer.Option("--device", help="auto, cuda or cpu")] = "auto",
+    min_steps: Annotated[int, typer.Option("--min-steps", help="Fewest steady steps")] = 20,
+    max_seconds: Annotated[
+        float, typer.Option("--max-seconds", help="Time budget of the steady measurement")
+    ] = 120.0,
+    target_ci: Annotated[
+        float, typer.Option("--target-ci", help="Stop when the 95 % interval is within ± this")
+    ] = 0.03,
+    dynamic_shapes: Annotated[
+        bool, typer.Option("--dynamic-shapes", help="Also measure with a size that varies per step")
+    ] = False,
+    find_max_batch: Annotated[
+        bool, typer.Option("--find-max-batch", help="Search the largest batch per backend (GPU)")
+    ] = False,
+    warmup_steps: Annotated[int, typer.Option("--warmup-steps", help="Compile/warm-up steps")] = 3,
+    block_steps: Annotated[int, typer.Option("--block-steps", help="Steps per block")] = 5,
+    max_blocks: Annotated[int, typer.Option("--max-blocks", help="Most blocks per backend")] = 200,
+    loss_tolerance: Annotated[
+        float | None,
+        typer.Option("--loss-tolerance", help="Relative loss difference allowed (default by precision)"),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of weights and batches")] = 0,
+    warm_compile_cache: Annotated[
+        bool,
+        typer.Option(
+            "--warm-compile-cache",
+            help="Let inductor reuse its on-disk cache (compile time then understates a fresh run)",
+        ),
+    ] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results JSON file")] = Path(
+        "bench-results.json"
+    ),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display")] = False,
+    on: Annotated[str, typer.Option("--on", help="Where to run: local or sagemaker")] = "local",
+    role: Annotated[str | None, typer.Option("--role", help="SageMaker execution role ARN")] = None,
+    image: Annotated[str | None, typer.Option("--image", help="Training image URI")] = None,
+    entry_point: Annotated[
+        str | None, typer.Option("--entry-point", help="Training script (SageMaker)")
+    ] = None,
+    source_dir: Annotated[
+        Path | None, typer.Option("--source-dir", help="Folder of the training code (SageMaker)")
+    ] = None,
+    instance_type: Annotated[
+        str | None, typer.Option("--instance-type", help="e.g. ml.g5.2xlarge (SageMaker)")
+    ] = None,
+    instance_count: Annotated[
+        int | None, typer.Option("--instance-count", help="Instances (SageMaker)")
+    ] = None,
+    compiler: Annotated[
+        str | None,
+        typer.Option("--compiler", help="sagemaker-training-compiler or torch.compile (SageMaker)"),
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="AWS region")] = None,
+    inventory: Annotated[
+        Path | None, typer.Option("--inventory", help="Inventory to look the workload up in")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="SageMaker: print the jobs, start nothing")
+    ] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="SageMaker: start the jobs and return")] = False,
+) -> None:
+    """Measure eager vs compiled training steps (interleaved, with a confidence interval)."""
+    if on not in PLACES:
+        raise _fail_input(InputError(one_of(on, PLACES), Location(field="--on")))
+    if on == "sagemaker":
+        _on_sagemaker(
+            workload=workload,
+            role=role,
+            image=image,
+            entry_point=entry_point,
+            source_dir=source_dir,
+            instance_type=instance_type,
+            instance_count=instance_count,
+            compiler=compiler,
+            region=region,
+            inventory=inventory,
+            dry_run=dry_run,
+            wait=not no_wait,
+            output=output,
+        )
+        return
+    from fitcheck.bench.config import build_config
+
+    try:
+        if model is None:
+            raise InputError("is required for a local benchmark", Location(field="--model"))
+        cfg = build_config(
+            model=model,
+            workload=workload,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            image_size=image_size,
+            precision=precision,
+            backends=backends,
+            device=device,
+            min_steps=min_steps,
+            max_seconds=max_seconds,
+            target_ci=target_ci,
+            dynamic_shapes=dynamic_shapes,
+            find_max_batch=find_max_batch,
+            warmup_steps=warmup_steps,
+            block_steps=block_steps,
+            max_blocks=max_blocks,
+            seed=seed,
+            loss_tolerance=loss_tolerance,
+            cold_compile_cache=not warm_compile_cache,
+        )
+        _check_output(output)
+        from fitcheck.bench.results import write_bench_results
+        from fitcheck.bench.runner import Progress, RichProgress, run_bench
+
+        results = run_bench(cfg, Progress() if quiet else RichProgress())
+    except InputError as err:
+        raise _fail_input(err) from None
+    write_bench_results(results, output)
+    from fitcheck.bench.report import render_summary
+
+    typer.echo(render_summary(results))
+    typer.echo(f"results written to {output}")
+    broken = [f"{n}: {b.reason}" for n, b in results.backends.items() if b.status == "failed"]
+    if broken:
+        typer.echo("error: backend failed: " + "; ".join(broken), err=True)
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _check_output(output: Path) -> None:
+    if output.exists() and output.is_dir():
+        raise InputError("is a folder; give a file name", Location(field="--output", file=str(output)))
+    parent = output.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError("parent is not a folder", Location(field="--output", file=str(output)))
+
+
+def _on_sagemaker(
+    *,
+    workload: str | None,
+    role: str | None,
+    image: str | None,
+    entry_point: str | None,
+    source_dir: Path | None,
+    instance_type: str | None,
+    instance_count: int | None,
+    compiler: str | None,
+    region: str | None,
+    inventory: Path | None,
+    dry_run: bool,
+    wait: bool,
+    output: Path,
+) -> None:
+    """Hand the paired benchmark to SageMaker: no local work at all."""
+    required = {"--workload": workload, "--role": role, "--image": image, "--entry-point": entry_point}
+    for flag, value in required.items():
+        if not value:
+            raise _fail_input(InputError("is required with --on sagemaker", Location(field=flag)))
+    try:
+        from fitcheck.aws.paired import bench_on_sagemaker
+    except ImportError as err:
+        typer.echo(f"error: running on SageMaker is not available here: {err}", err=True)
+        raise typer.Exit(EXIT_FAILURE) from None
+    extra = {"compiler": compiler} if compiler else {}
+    try:
+        outcome = bench_on_sagemaker(
+            workload=str(workload),
+            role=str(role),
+            image=str(image),
+            entry_point=str(entry_point),
+            source_dir=source_dir,
+            instance_type=instance_type,
+            instance_count=instance_count,
+            region=region,
+            inventory=inventory,
+            dry_run=dry_run,
+            wait=wait,
+            output=output,
+            **extra,
+        )
+    except InputError as err:
+        raise _fail_input(err) from None
+    state = "sent" if outcome.sent else "not sent (dry run)"
+    typer.echo(f"SageMaker jobs {', '.join(outcome.job_names)}: {state}")
+    if outcome.results_path is not None:
+        typer.echo(f"results written to {outcome.results_path}")
