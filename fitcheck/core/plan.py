@@ -26,7 +26,7 @@ BENCH_MODELS = (
     "t5-small",
     "vit-base",
     "resnet50",
-    "sd-unet",
+    "stable-diffusion-v1-5-unet",
 )
 BENCH_BACKEND = {
     "torch.compile": "inductor",
@@ -89,19 +89,28 @@ def benchmark_plan(ctx: pd.DataFrame, decision: np.ndarray, policy: Policy) -> p
     command = np.full(len(ctx), None, dtype=object)
     cost = np.full(len(ctx), np.nan)
     if len(rows):
-        sub = ctx[["compiler_candidate", "input_shapes", "precision", "model", "name", "hourly_usd"]].iloc[
-            rows
+        wanted = [
+            "compiler_candidate",
+            "input_shapes",
+            "precision",
+            "model",
+            "name",
+            "hourly_usd",
+            "batch_size",
+            "sequence_length",
         ]
+        sub = ctx[wanted].iloc[rows]
         backend = sub["compiler_candidate"].astype(object).map(BENCH_BACKEND).fillna("inductor")
         dyn = np.where(sub["input_shapes"] == "dynamic", " --dynamic-shapes", "")
         prec = sub["precision"].astype(object).where(sub["precision"].isin(["fp32", "fp16", "bf16"]), "bf16")
         key = sub["model"].astype(str).str.lower().str.replace(r"^.*/", "", regex=True)
         key = key.str.replace(r"^vit-base.*", "vit-base", regex=True)
-        key = key.where(~key.str.contains("unet"), "sd-unet")
+        key = key.where(~key.str.contains("unet"), "stable-diffusion-v1-5-unet")
         bench_model = key.where(key.isin(BENCH_MODELS), "your_package.module:make_training_step")
-        view = sub.assign(_backend=backend, _dyn=dyn, _prec=prec, _model=bench_model)
+        sizes = _option("--batch-size", sub["batch_size"]) + _option("--seq-len", sub["sequence_length"])
+        view = sub.assign(_backend=backend, _dyn=dyn, _prec=prec, _model=bench_model, _sizes=sizes)
         command[rows] = fill(
-            "fitcheck bench --model {_model} --workload {name} --precision {_prec} "
+            "fitcheck bench --model {_model} --workload {name}{_sizes} --precision {_prec} "
             f"--backends eager,{{_backend}} --target-ci {b.target_ci:g}{{_dyn}}",
             view,
             np.arange(len(rows)),
@@ -128,6 +137,14 @@ def benchmark_plan(ctx: pd.DataFrame, decision: np.ndarray, policy: Policy) -> p
 ROLL_OUT = "Roll out on one run, compare loss curves and wall-clock with the last eager run."
 # skip: only what blocks it (fail); benchmark: everything in doubt; enable: the warnings.
 RELEVANT = {"skip": (FAIL,), "benchmark": (WARN, UNKNOWN, FAIL), "enable": (WARN, UNKNOWN)}
+
+
+def _option(flag: str, values: pd.Series) -> np.ndarray:
+    """' --flag N' where the inventory gives N, else ''."""
+    known = values.notna().to_numpy()
+    out = np.full(len(values), "", dtype=object)
+    out[known] = [f" {flag} {v:.0f}" for v in values.to_numpy()[known]]
+    return out
 
 
 def next_steps(

@@ -46,3 +46,10 @@ def test_tiny_variant_takes_a_training_step(name: str) -> None:
     loss.backward()
     grads = [p.grad for p in work.model.parameters() if p.requires_grad]
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def test_models_the_analysis_suggests_benchmarking_are_in_the_catalog() -> None:
+    from fitcheck.bench.catalog import CATALOG
+    from fitcheck.core.plan import BENCH_MODELS
+
+    assert set(BENCH_MODELS) <= set(CATALOG)
