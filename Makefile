@@ -28,10 +28,11 @@ run: install
 install-test: $(BIN)/python browser
 	$(BIN)/pip install --quiet -e '.[bench,xla,aws,report,test]'
 
+# Debian's Chromium for the report's browser tests (playwright drives it; no download).
 browser:
-	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
+	@command -v chromium >/dev/null 2>&1 || \
 	  ( $(SUDO) apt-get update -qq && \
-	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils )
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium )
 
 lint:
 	$(BIN)/ruff check fitcheck tests scripts

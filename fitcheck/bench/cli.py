@@ -146,6 +146,7 @@ def bench(
             cold_compile_cache=not warm_compile_cache,
         )
         _check_output(output)
+        _check_device(cfg.device)
         from fitcheck.bench.results import write_bench_results
         from fitcheck.bench.runner import Progress, RichProgress, run_bench
 
@@ -161,6 +162,19 @@ def bench(
     if broken:
         typer.echo("error: backend failed: " + "; ".join(broken), err=True)
         raise typer.Exit(EXIT_FAILURE)
+
+
+def _check_device(device: str) -> None:
+    """--device cuda on a machine without a visible CUDA device is bad input, said at once."""
+    if device != "cuda":
+        return
+    import torch  # the bench command may import torch; analyze never does
+
+    if not torch.cuda.is_available():
+        raise InputError(
+            "'cuda' asked, but torch sees no CUDA device on this machine; use --device cpu or auto",
+            Location(field="--device"),
+        )
 
 
 def _check_output(output: Path) -> None:

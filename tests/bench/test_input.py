@@ -120,3 +120,17 @@ def test_example_results_file_loads() -> None:
     for c in res.comparisons:
         assert c.speedup is not None and c.speedup.low <= c.speedup.mid <= c.speedup.high
     assert all(b.status == "ok" for b in res.backends.values())
+
+
+def test_cuda_asked_without_a_gpu_is_bad_input(tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        app, ["bench", "-q", "--model", "gpt2-tiny", "--device", "cuda", "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "--device: 'cuda' asked, but torch sees no CUDA device" in result.stderr
+    assert not out.exists()
