@@ -269,11 +269,6 @@ def lookup(keys: pd.Series, table: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
-def unknown_instances(inventory: pd.DataFrame, profile: Profile) -> np.ndarray:
-    """Positions of rows whose instance type is not in the catalog."""
-    return np.flatnonzero(~inventory["instance_type"].isin(profile.instances.index).to_numpy())
-
-
 def compute_economics(ctx: pd.DataFrame) -> pd.DataFrame:
     """Savings and break-even for low / mid / high speedups (after any evidence)."""
     d = ctx["duration_hours"].to_numpy()

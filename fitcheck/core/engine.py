@@ -92,10 +92,6 @@ def _mask(case: Case, n: int) -> np.ndarray:
 _FORMATTER = string.Formatter()
 
 
-def fields_of(template: str) -> list[str]:
-    return sorted({f for _, f, _, _ in _FORMATTER.parse(template) if f})
-
-
 def _fixed_digits(spec: str) -> int | None:
     """Decimal places a fixed-point spec such as ',.0f' or '.2f' shows, else None."""
     if spec.endswith("f") and "." in spec:

@@ -36,7 +36,6 @@ STATUS_CODES: dict[Status | None, int] = {
     Status.UNKNOWN: 2,
     Status.FAIL: 3,
 }
-CODE_STATUS = {v: k for k, v in STATUS_CODES.items()}
 # Status names by code 0..3 (code -1, not applicable, has no status).
 STATUS_NAMES: tuple[str, ...] = tuple(
     s.value for s in (Status.PASS, Status.WARN, Status.UNKNOWN, Status.FAIL)
