@@ -82,8 +82,7 @@ def analyze(
     from fitcheck import api
 
     try:
-        result = api.analyze(inventory, profile_dir=profile, bench_paths=bench or [],
-                             prices_dir=prices)
+        result = api.analyze(inventory, profile_dir=profile, bench_paths=bench or [], prices_dir=prices)
         _deliver(api.emit(result, fmt=fmt, output=output), output)
     except InputError as err:
         raise fail_input(err) from None

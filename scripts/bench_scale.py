@@ -28,31 +28,46 @@ def make_inventory(rows: int, instance_types: list[str], seed: int = 7) -> pd.Da
     def pick(values, p=None):
         return rng.choice(np.array(values, dtype=object), size=rows, p=p)
 
-    frameworks = pick(["pytorch", "tensorflow", "jax", "xgboost", "lightgbm", "sklearn", "other"],
-                      [0.62, 0.14, 0.05, 0.08, 0.04, 0.04, 0.03])
-    models = pick(["bert-base-uncased", "roberta-base", "gpt2", "t5-small", "resnet50",
-                   "google/vit-base-patch16-224", "stable-diffusion unet", "two-tower ranker",
-                   "distilbert-base-uncased", "custom model"])
-    frame = pd.DataFrame({
-        "name": [f"job-{i:07d}" for i in range(rows)],
-        "framework": frameworks,
-        "framework_version": pick(["2.3", "2.1", "1.13.1", "2.14", "", "1.12.0", "2.4"]),
-        "model": models,
-        "instance_type": pick(instance_types),
-        "instance_count": rng.integers(1, 9, rows),
-        "duration_hours": np.round(rng.lognormal(0.8, 1.1, rows) + 0.05, 3),
-        "runs_per_week": np.round(rng.choice([0.25, 0.5, 1, 2, 3, 5, 7, 14], rows), 2),
-        "precision": pick(["fp32", "fp16", "bf16", "tf32", "unknown"]),
-        "input_shapes": pick(["static", "dynamic", "unknown"]),
-        "batch_size": rng.integers(1, 257, rows),
-        "distribution": pick(["none", "ddp", "fsdp", "deepspeed", "smddp", "pytorchxla"]),
-        "gpu_utilization": np.round(rng.uniform(0.2, 1.0, rows), 3),
-        "data_loading": pick(["standard", "custom", "unknown"]),
-        "debugger": rng.random(rows) < 0.2,
-        "spot": rng.random(rows) < 0.3,
-        "spot_discount": np.round(rng.uniform(0.0, 0.7, rows), 2),
-        "tags": pick(["team=nlp", "team=vision", "team=recsys;owner=ana", ""]),
-    })
+    frameworks = pick(
+        ["pytorch", "tensorflow", "jax", "xgboost", "lightgbm", "sklearn", "other"],
+        [0.62, 0.14, 0.05, 0.08, 0.04, 0.04, 0.03],
+    )
+    models = pick(
+        [
+            "bert-base-uncased",
+            "roberta-base",
+            "gpt2",
+            "t5-small",
+            "resnet50",
+            "google/vit-base-patch16-224",
+            "stable-diffusion unet",
+            "two-tower ranker",
+            "distilbert-base-uncased",
+            "custom model",
+        ]
+    )
+    frame = pd.DataFrame(
+        {
+            "name": [f"job-{i:07d}" for i in range(rows)],
+            "framework": frameworks,
+            "framework_version": pick(["2.3", "2.1", "1.13.1", "2.14", "", "1.12.0", "2.4"]),
+            "model": models,
+            "instance_type": pick(instance_types),
+            "instance_count": rng.integers(1, 9, rows),
+            "duration_hours": np.round(rng.lognormal(0.8, 1.1, rows) + 0.05, 3),
+            "runs_per_week": np.round(rng.choice([0.25, 0.5, 1, 2, 3, 5, 7, 14], rows), 2),
+            "precision": pick(["fp32", "fp16", "bf16", "tf32", "unknown"]),
+            "input_shapes": pick(["static", "dynamic", "unknown"]),
+            "batch_size": rng.integers(1, 257, rows),
+            "distribution": pick(["none", "ddp", "fsdp", "deepspeed", "smddp", "pytorchxla"]),
+            "gpu_utilization": np.round(rng.uniform(0.2, 1.0, rows), 3),
+            "data_loading": pick(["standard", "custom", "unknown"]),
+            "debugger": rng.random(rows) < 0.2,
+            "spot": rng.random(rows) < 0.3,
+            "spot_discount": np.round(rng.uniform(0.0, 0.7, rows), 2),
+            "tags": pick(["team=nlp", "team=vision", "team=recsys;owner=ana", ""]),
+        }
+    )
     return frame
 
 
@@ -86,11 +101,14 @@ def main() -> None:
     t_analyze = time.perf_counter() - t0
     api.emit(result, fmt="csv", output=folder / "analysis.csv")
     t_total = time.perf_counter() - t0
-    print(f"fitcheck analyze -> CSV:         {t_total:6.2f} s "
-          f"(analysis {t_analyze:.2f} s, render + write {t_total - t_analyze:.2f} s)")
+    print(
+        f"fitcheck analyze -> CSV:         {t_total:6.2f} s "
+        f"(analysis {t_analyze:.2f} s, render + write {t_total - t_analyze:.2f} s)"
+    )
     ratio = t_total / t_pandas
-    print(f"ratio fitcheck / pandas:         {ratio:6.2f}x (target <= 3x: "
-          f"{'met' if ratio <= 3 else 'NOT met'})")
+    print(
+        f"ratio fitcheck / pandas:         {ratio:6.2f}x (target <= 3x: {'met' if ratio <= 3 else 'NOT met'})"
+    )
     print(f"peak resident memory:            {peak_rss_mib():6.0f} MiB")
     counts = result.table["decision"].value_counts().to_dict()
     print(f"decisions: {counts}")

@@ -20,29 +20,51 @@ ARTIFACTS = ROOT / "test-artifacts" / "report"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_MODEL = '<img src="https://evil.example/x.png" onerror="alert(2)">'
-HOSTILE_TAG = '</td><script>alert(3)</script>'
+HOSTILE_TAG = "</td><script>alert(3)</script>"
 
 
 @pytest.fixture
 def bench_file(tmp_path: Path) -> Path:
-    return write_bench_results(tmp_path / "llm-sft-bench.json", "llm-sft-weekly",
-                               (1.21, 1.24, 1.27))
+    return write_bench_results(tmp_path / "llm-sft-bench.json", "llm-sft-weekly", (1.21, 1.24, 1.27))
 
 
 @pytest.fixture
 def hostile_inventory(tmp_path: Path) -> Path:
     """One workload whose name, model and tags are markup; a second one that is harmless."""
-    doc = {"version": 1, "workloads": [
-        {"name": HOSTILE_NAME, "framework": "pytorch", "framework_version": "2.3",
-         "model": HOSTILE_MODEL, "instance_type": "ml.g5.48xlarge", "instance_count": 2,
-         "duration_hours": 6, "runs_per_week": 5, "precision": "fp16", "input_shapes": "static",
-         "batch_size": 32, "gpu_utilization": 0.93,
-         "tags": {"team": HOSTILE_TAG, 'o"wner': "a&b $x$ 'q'"}},
-        {"name": "plain-bert", "framework": "pytorch", "framework_version": "2.3",
-         "model": "bert-base-uncased", "instance_type": "ml.g5.48xlarge", "instance_count": 2,
-         "duration_hours": 6, "runs_per_week": 5, "precision": "fp16", "input_shapes": "static",
-         "batch_size": 32, "gpu_utilization": 0.93},
-    ]}
+    doc = {
+        "version": 1,
+        "workloads": [
+            {
+                "name": HOSTILE_NAME,
+                "framework": "pytorch",
+                "framework_version": "2.3",
+                "model": HOSTILE_MODEL,
+                "instance_type": "ml.g5.48xlarge",
+                "instance_count": 2,
+                "duration_hours": 6,
+                "runs_per_week": 5,
+                "precision": "fp16",
+                "input_shapes": "static",
+                "batch_size": 32,
+                "gpu_utilization": 0.93,
+                "tags": {"team": HOSTILE_TAG, 'o"wner': "a&b $x$ 'q'"},
+            },
+            {
+                "name": "plain-bert",
+                "framework": "pytorch",
+                "framework_version": "2.3",
+                "model": "bert-base-uncased",
+                "instance_type": "ml.g5.48xlarge",
+                "instance_count": 2,
+                "duration_hours": 6,
+                "runs_per_week": 5,
+                "precision": "fp16",
+                "input_shapes": "static",
+                "batch_size": 32,
+                "gpu_utilization": 0.93,
+            },
+        ],
+    }
     path = tmp_path / "hostile.yaml"
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")  # JSON is valid YAML
     return path

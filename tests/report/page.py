@@ -11,10 +11,20 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
-URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset",
-             "background", "cite", "manifest"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+URL_ATTRS = {
+    "src",
+    "href",
+    "xlink:href",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "srcset",
+    "background",
+    "cite",
+    "manifest",
+}
 
 
 @dataclass
@@ -62,8 +72,9 @@ class _Reader(HTMLParser):
             p.articles.append(a["data-workload"])
         fig = None
         if "data-field" in a and "data-value" in a:
-            workload = next((s[1]["data-workload"] for s in reversed(self.stack)
-                             if "data-workload" in s[1]), None)
+            workload = next(
+                (s[1]["data-workload"] for s in reversed(self.stack) if "data-workload" in s[1]), None
+            )
             fig = Figure(a["data-field"], a["data-value"], a.get("data-format"), workload)
             p.figures.append(fig)
         self.in_style = tag == "style"

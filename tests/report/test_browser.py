@@ -21,9 +21,18 @@ from tests.report.conftest import ARTIFACTS, EXAMPLE, HOSTILE_NAME, NOW, write_b
 
 pytestmark = pytest.mark.browser
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--disable-extensions"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 class Watched:
@@ -55,8 +64,13 @@ def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data-dir
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 900}, offline=True)
+            str(profile),
+            executable_path=chromium,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1280, "height": 900},
+            offline=True,
+        )
         try:
             yield context
         finally:
@@ -113,8 +127,7 @@ def test_summary_and_every_workload_are_visible(page: Watched, report: tuple[Pat
     assert page.dialogs == []
 
 
-def test_no_request_leaves_the_page_and_no_console_error(page: Watched,
-                                                          report: tuple[Path, dict]) -> None:
+def test_no_request_leaves_the_page_and_no_console_error(page: Watched, report: tuple[Path, dict]) -> None:
     path, _ = report
     page.open(path)
     page.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -133,11 +146,15 @@ def test_prints_to_pdf(page: Watched, report: tuple[Path, dict]) -> None:
     page.open(path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-    pdf = page.page.pdf(print_background=True, prefer_css_page_size=True,
-                        display_header_footer=True, header_template="<span></span>",
-                        footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                        '<span class="pageNumber"></span> / '
-                                        '<span class="totalPages"></span></div>')
+    pdf = page.page.pdf(
+        print_background=True,
+        prefer_css_page_size=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+        '<span class="pageNumber"></span> / '
+        '<span class="totalPages"></span></div>',
+    )
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 50_000
     pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
@@ -148,8 +165,7 @@ def test_prints_to_pdf(page: Watched, report: tuple[Path, dict]) -> None:
     assert page.errors == []
 
 
-def test_markup_in_user_strings_stays_text(page: Watched, hostile_inventory: Path,
-                                           tmp_path: Path) -> None:
+def test_markup_in_user_strings_stays_text(page: Watched, hostile_inventory: Path, tmp_path: Path) -> None:
     out = tmp_path / "hostile.html"
     api.emit(api.analyze(hostile_inventory, now=NOW), "html", out)
     page.open(out)

@@ -36,8 +36,9 @@ def example() -> tuple[Analysis, str]:
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Analysis, str]:
     """The example with a benchmark results file for llm-sft-weekly."""
-    bench = write_bench_results(tmp_path_factory.mktemp("bench") / "llm-sft-bench.json",
-                                "llm-sft-weekly", (1.21, 1.24, 1.27))
+    bench = write_bench_results(
+        tmp_path_factory.mktemp("bench") / "llm-sft-bench.json", "llm-sft-weekly", (1.21, 1.24, 1.27)
+    )
     analysis = api.analyze(EXAMPLE, bench_paths=[bench], now=NOW)
     return analysis, api.render(analysis, "html")
 
@@ -105,17 +106,30 @@ def test_numbers_on_the_page_equal_the_json_records(tmp_path: Path) -> None:
     assert page.articles == names  # one detail section per workload
     checked = _check_figures(page, doc)
     fields = {f.field for f in page.figures}
-    assert {"totals.spend_per_year_usd", "totals.savings_per_year_usd.low",
-            "totals.savings_per_year_usd.mid", "totals.savings_per_year_usd.high",
-            "totals.decisions.enable", "totals.decisions.benchmark",
-            "totals.decisions.skip", "cost_per_year_usd", "savings_per_year_usd.mid",
-            "break_even_minutes", "benchmark_plan.cost_usd"} <= fields
+    assert {
+        "totals.spend_per_year_usd",
+        "totals.savings_per_year_usd.low",
+        "totals.savings_per_year_usd.mid",
+        "totals.savings_per_year_usd.high",
+        "totals.decisions.enable",
+        "totals.decisions.benchmark",
+        "totals.decisions.skip",
+        "cost_per_year_usd",
+        "savings_per_year_usd.mid",
+        "break_even_minutes",
+        "benchmark_plan.cost_usd",
+    } <= fields
     # each workload shows at least spend, the savings range, break-even and run length
     per_workload = {n: {f.field for f in page.figures if f.workload == n} for n in names}
     for n, got in per_workload.items():
-        assert {"cost_per_year_usd", "savings_per_year_usd.low", "savings_per_year_usd.mid",
-                "savings_per_year_usd.high", "break_even_minutes",
-                "inputs.duration_hours"} <= got, n
+        assert {
+            "cost_per_year_usd",
+            "savings_per_year_usd.low",
+            "savings_per_year_usd.mid",
+            "savings_per_year_usd.high",
+            "break_even_minutes",
+            "inputs.duration_hours",
+        } <= got, n
     assert checked >= 13 * 10
 
 
@@ -135,7 +149,8 @@ def test_summary_carries_the_totals_as_money(example: tuple[Analysis, str]) -> N
 
 
 def test_rerendering_the_saved_json_gives_the_same_page(
-        example: tuple[Analysis, str], tmp_path: Path) -> None:
+    example: tuple[Analysis, str], tmp_path: Path
+) -> None:
     analysis, direct = example
     saved = tmp_path / "a.json"
     api.emit(analysis, "json", saved)
@@ -148,8 +163,10 @@ def test_deterministic_apart_from_generation_time(example: tuple[Analysis, str])
     assert first == second
     later = api.render(api.analyze(EXAMPLE, now=NOW + timedelta(minutes=5)), "html")
     assert later != first
-    stamp, later_stamp = NOW.isoformat(timespec="seconds"), (
-        NOW + timedelta(minutes=5)).isoformat(timespec="seconds")
+    stamp, later_stamp = (
+        NOW.isoformat(timespec="seconds"),
+        (NOW + timedelta(minutes=5)).isoformat(timespec="seconds"),
+    )
     assert later.replace(later_stamp, stamp) == first
 
 
@@ -192,8 +209,12 @@ def test_charts_are_inline_svg_with_alt_text(measured: tuple[Analysis, str]) -> 
         assert svg.get("role") == "img" and len(svg.get("aria-label", "")) > 40, svg
         assert "viewbox" in svg
     text = " ".join(page.text)
-    for caption in ("Projected savings per workload.", "Spend in scope by decision",
-                    "Measured speedup per backend.", "llm-sft-weekly: enable torch.compile."):
+    for caption in (
+        "Projected savings per workload.",
+        "Spend in scope by decision",
+        "Measured speedup per backend.",
+        "llm-sft-weekly: enable torch.compile.",
+    ):
         assert caption in text
     # the measured speedup moved llm-sft-weekly from benchmark to enable
     assert analysis.table.set_index("name").at["llm-sft-weekly", "decision"] == "enable"
@@ -203,7 +224,8 @@ def test_measured_figures_name_their_host(measured: tuple[Analysis, str]) -> Non
     analysis, html = measured
     got = analysis.meta["evidence"]["measurements"]
     assert [(m["workload"], m["candidate"], m["speedup"]["mid"]) for m in got] == [
-        ("llm-sft-weekly", "inductor", 1.24)]
+        ("llm-sft-weekly", "inductor", 1.24)
+    ]
     text = " ".join("".join(read(html).text).split())
     assert "NVIDIA A100-SXM4-40GB" in text and "torch 2.9.0" in text
     assert "1 of 13 workloads use measured speedups" in text
@@ -228,8 +250,7 @@ def test_enable_and_benchmark_details_say_what_to_do(example: tuple[Analysis, st
     text = " ".join("".join(page.text).split())
     assert "model = torch.compile(model)" in text
     assert "Per-device batch size 32 → 50; multiply the learning rate by 1.56" in text
-    assert "fitcheck bench --model your_package.module:make_training_step --workload " \
-           "llm-sft-weekly" in text
+    assert "fitcheck bench --model your_package.module:make_training_step --workload llm-sft-weekly" in text
     assert "enable at >= 1.20x" in text
 
 
