@@ -34,8 +34,11 @@ browser:
 	  ( $(SUDO) apt-get update -qq && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium )
 
+# ruff (lint + format), import-linter layer contracts (pyproject.toml), mypy over the package.
 lint:
 	$(BIN)/ruff check fitcheck tests scripts
+	$(BIN)/ruff format --check fitcheck tests scripts
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 test: install-test lint
