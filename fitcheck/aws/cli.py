@@ -8,7 +8,7 @@ bad input / credentials / region / access -> 2, an AWS failure part-way -> 1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,6 +43,52 @@ def _error(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+class _BarReporter:
+    """A live progress bar on a terminal (rich), for the import's long steps."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def start(self, task: str, total: int | None = None) -> None:
+        if not self._tasks:
+            self._bar.start()
+        self._tasks[task] = self._bar.add_task(task, total=total)
+
+    def advance(self, task: str, amount: int = 1) -> None:
+        if task in self._tasks:
+            self._bar.advance(self._tasks[task], amount)
+
+    def finish(self, task: str) -> None:
+        if task in self._tasks:
+            self._bar.remove_task(self._tasks.pop(task))
+        if not self._tasks:
+            self._bar.stop()
+
+
+def _reporter(show: bool) -> Any:
+    """A live bar on a terminal, plain periodic lines otherwise (logs, CI), nothing when off."""
+    import sys
+
+    from fitcheck.aws.progress import NullReporter, PlainReporter
+
+    if not show:
+        return NullReporter()
+    if sys.stderr.isatty():
+        return _BarReporter()
+    return PlainReporter(sys.stderr)
+
+
 @import_app.command("sagemaker")
 def import_sagemaker_cmd(
     region: Annotated[
@@ -62,12 +108,32 @@ def import_sagemaker_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Inventory to write")] = Path(
         "workloads.yaml"
     ),
-    workers: Annotated[int, typer.Option("--workers", help="Concurrent DescribeTrainingJob calls")] = 8,
+    workers: Annotated[int, typer.Option("--workers", help="Concurrent AWS calls")] = 8,
+    group_tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-tag", help="Tag whose value names the workload (repeatable; default: workload)"
+        ),
+    ] = None,
+    stale_days: Annotated[
+        float, typer.Option("--stale-days", help="A workload without a run for this many days has stopped")
+    ] = 30.0,
+    include_stopped: Annotated[
+        bool, typer.Option("--include-stopped", help="Write stopped workloads too (tagged as stopped)")
+    ] = False,
+    gpu: Annotated[
+        bool,
+        typer.Option("--gpu-utilization/--no-gpu-utilization", help="Read GPU utilisation from CloudWatch"),
+    ] = True,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a failed import from its partial files")
+    ] = False,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show progress on stderr")
     ] = True,
 ) -> None:
     """Import the SageMaker training-job history into a workload inventory."""
+    from fitcheck.aws.grouping import DEFAULT_GROUP_TAGS
     from fitcheck.aws.importer import ImportInterrupted, NothingToWrite, import_sagemaker
     from fitcheck.aws.session import AwsFailure
 
@@ -79,7 +145,12 @@ def import_sagemaker_cmd(
             name_contains=name_contains,
             output=output,
             max_workers=workers,
-            show_progress=progress,
+            progress=_reporter(progress),
+            group_tags=tuple(group_tag) if group_tag else DEFAULT_GROUP_TAGS,
+            stale_days=stale_days,
+            include_stopped=include_stopped,
+            gpu_utilization=gpu,
+            resume=resume,
         )
     except NothingToWrite as err:
         for line in err.result.summary_lines():
@@ -100,7 +171,12 @@ def import_sagemaker_cmd(
 
 @prices_app.command("refresh")
 def prices_refresh_cmd(
-    region: Annotated[str, typer.Option("--region", help="Region whose prices to fetch")] = "us-east-1",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Region whose prices to fetch (default: the inventory's, else us-east-1)"
+        ),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for prices.csv")] = Path("prices"),
     inventory: Annotated[
         Path | None,
@@ -115,14 +191,16 @@ def prices_refresh_cmd(
     from fitcheck.aws.session import AwsFailure
 
     try:
-        result = refresh_prices(region=region, output=output, inventory=inventory, show_progress=progress)
+        result = refresh_prices(
+            region=region, output=output, inventory=inventory, progress=_reporter(progress)
+        )
     except InputError as err:
         raise _error(str(err), EXIT_INPUT) from None
     except AwsFailure as err:
         raise _error(str(err), EXIT_FAILURE) from None
     dates = sorted({p.date for p in result.prices})
     typer.echo(
-        f"{len(result.prices)} price(s) for {region} written to {result.path} "
+        f"{len(result.prices)} price(s) for {result.prices[0].region} written to {result.path} "
         f"(price dates {dates[0]} to {dates[-1]})"
     )
     if result.missing:

@@ -1,13 +1,7 @@
-"""``fitcheck bench --on sagemaker``: a paired compiler on/off benchmark as two SageMaker jobs.
+"""``fitcheck bench --on sagemaker``: launch, wait for and collect paired compiler on/off jobs.
 
-:func:`build_pair_requests` (pure) builds both CreateTrainingJob requests from one
-:class:`PairSpec`; they differ only in the job name, the ``fitcheck:variant`` tag and the
-compiler settings of :func:`compiler_hyperparameters`:
-
-- SageMaker Training Compiler: ``sagemaker_training_compiler_enabled`` "true"/"false",
-  ``sagemaker_training_compiler_debug_mode`` "false" in both, and
-  ``sagemaker_pytorch_xla_multi_worker_enabled`` "true" for a distributed compiled job.
-- torch.compile: ``fitcheck_torch_compile`` "true"/"false", read by the entry point.
+The orchestration; the pure parts live in :mod:`fitcheck.aws.pair_requests` (the two
+CreateTrainingJob requests) and :mod:`fitcheck.aws.pair_results` (the results document).
 
 The entry point reports its steady-state throughput on stdout (the *throughput contract*)::
 
@@ -16,271 +10,93 @@ The entry point reports its steady-state throughput on stdout (the *throughput c
     fitcheck_final_loss=2.0312           (optional: for a loss-parity check)
 
 Metric definitions with these regexes make SageMaker capture them in
-``FinalMetricDataList``; :func:`collect_results` turns both jobs into the results JSON of
-local ``fitcheck bench`` (``fitcheck analyze --bench`` reads it unchanged).
+``FinalMetricDataList``. Progress notices go to a ``say`` callback, never to a display built here.
 """
 
 from __future__ import annotations
 
-import copy
+import gzip
 import hashlib
 import io
 import json
 import re
 import secrets
+import sys
 import tarfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fitcheck import __version__
-from fitcheck.aws.mapping import STC_DEBUG, STC_ENABLED, STC_XLA_MULTI_WORKER, parse_image_uri
-from fitcheck.errors import InputError, Location, closest, one_of
+from fitcheck.aws.images import parse_image_uri
+from fitcheck.aws.pair_requests import (
+    _ROLE,
+    COMPILERS,
+    DEFAULT_MAX_RUNTIME_S,
+    LOSS_TOLERANCE,
+    MAX_PAIRS,
+    METRIC_COMPILE,
+    METRIC_DEFINITIONS,
+    METRIC_LOSS,
+    METRIC_THROUGHPUT,
+    POLL_SECONDS,
+    STC,
+    TERMINAL,
+    TORCH_COMPILE,
+    TORCH_COMPILE_ENV,
+    VARIANTS,
+    PairSpec,
+    build_pair_requests,
+    canonical_compiler,
+    compiler_environment,
+    compiler_hyperparameters,
+    job_name,
+    launch_order,
+    like_settings,
+    pair_specs,
+    slug,
+    stc_image,
+)
+from fitcheck.aws.pair_results import backend_result, collect_results, combine_pairs
+from fitcheck.aws.session import AwsFailure
+from fitcheck.core.benchresult import BenchResults
+from fitcheck.errors import InputError, Location, closest
 from fitcheck.io.atomic import atomic_write_text
 
-STC = "sagemaker-training-compiler"
-TORCH_COMPILE = "torch.compile"
-COMPILERS = (STC, TORCH_COMPILE)
-_ALIASES = {
-    "stc": STC,
-    "trcomp": STC,
-    "sagemaker-training-compiler": STC,
-    "torch.compile": TORCH_COMPILE,
-    "torch-compile": TORCH_COMPILE,
-    "inductor": TORCH_COMPILE,
-}
-TORCH_COMPILE_HP = "fitcheck_torch_compile"
-VARIANTS = ("eager", "compiled")
-
-METRIC_THROUGHPUT = "fitcheck:samples_per_second"
-METRIC_COMPILE = "fitcheck:compile_seconds"
-METRIC_LOSS = "fitcheck:final_loss"
-_NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
-METRIC_DEFINITIONS = (
-    {"Name": METRIC_THROUGHPUT, "Regex": rf"fitcheck_throughput samples_per_second={_NUMBER}"},
-    {"Name": METRIC_COMPILE, "Regex": rf"fitcheck_compile_seconds={_NUMBER}"},
-    {"Name": METRIC_LOSS, "Regex": rf"fitcheck_final_loss={_NUMBER}"},
-)
-LOSS_TOLERANCE = 0.05  # relative final-loss difference still counted as parity
-DEFAULT_MAX_RUNTIME_S = 24 * 3600
-POLL_SECONDS = 30.0
-TERMINAL = ("Completed", "Failed", "Stopped")
-_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$")
-
-
-def canonical_compiler(name: str) -> str:
-    """``stc`` -> ``sagemaker-training-compiler``; raises InputError for an unknown compiler."""
-    key = name.strip().lower()
-    if key in _ALIASES:
-        return _ALIASES[key]
-    raise InputError(one_of(name, sorted(_ALIASES)), Location(field="--compiler"))
-
-
-@dataclass(frozen=True)
-class PairSpec:
-    """Everything both jobs share, plus the compiler under test."""
-
-    workload: str
-    model: str
-    pair_id: str
-    role: str
-    image: str
-    program: str  # the entry point, relative to the source archive
-    submit_dir: str  # s3://.../sourcedir.tar.gz
-    output_s3: str  # s3://... for model artifacts
-    instance_type: str
-    instance_count: int
-    compiler: str
-    region: str
-    distributed: bool = False
-    max_runtime_s: int = DEFAULT_MAX_RUNTIME_S
-    hyperparameters: Mapping[str, str] = field(default_factory=dict)
-
-
-def compiler_hyperparameters(compiler: str, variant: str, distributed: bool) -> dict[str, str]:
-    """The only hyperparameters that differ between the two jobs (same keys, other values)."""
-    on = variant == "compiled"
-    if compiler == STC:
-        return {
-            STC_ENABLED: "true" if on else "false",
-            STC_DEBUG: "false",
-            STC_XLA_MULTI_WORKER: "true" if (on and distributed) else "false",
-        }
-    return {TORCH_COMPILE_HP: "true" if on else "false"}
-
-
-def slug(text: str) -> str:
-    """Letters, digits and dashes only (SageMaker job names, file names)."""
-    return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower() or "workload"
-
-
-def job_name(spec: PairSpec, variant: str) -> str:
-    """``fc-<workload>-<pair id>-<e|c>``, within SageMaker's 63 characters."""
-    short = slug(spec.workload)[:40].strip("-")
-    return f"fc-{short}-{spec.pair_id}-{'e' if variant == 'eager' else 'c'}"
-
-
-def build_pair_requests(spec: PairSpec) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The eager and the compiled CreateTrainingJob requests.
-
-    One common request is built first; each variant then changes only its name, its
-    ``fitcheck:variant`` tag and :func:`compiler_hyperparameters`.
-    """
-    hyperparameters = {
-        **{k: str(v) for k, v in spec.hyperparameters.items()},
-        "sagemaker_program": spec.program,
-        "sagemaker_submit_directory": spec.submit_dir,
-        "sagemaker_region": spec.region,
-        "sagemaker_container_log_level": "20",
-        "fitcheck_workload": spec.workload,
-    }
-    common: dict[str, Any] = {
-        "TrainingJobName": "",
-        "HyperParameters": hyperparameters,
-        "AlgorithmSpecification": {
-            "TrainingImage": spec.image,
-            "TrainingInputMode": "File",
-            "MetricDefinitions": [dict(m) for m in METRIC_DEFINITIONS],
-            "EnableSageMakerMetricsTimeSeries": True,
-        },
-        "RoleArn": spec.role,
-        "OutputDataConfig": {"S3OutputPath": spec.output_s3},
-        "ResourceConfig": {
-            "InstanceType": spec.instance_type,
-            "InstanceCount": spec.instance_count,
-            "VolumeSizeInGB": 50,
-        },
-        "StoppingCondition": {"MaxRuntimeInSeconds": spec.max_runtime_s},
-        "EnableManagedSpotTraining": False,  # spot interruptions would distort the timing
-        "Tags": [
-            {"Key": "fitcheck:pair-id", "Value": spec.pair_id},
-            {"Key": "fitcheck:workload", "Value": spec.workload[:256]},
-            {"Key": "fitcheck:compiler", "Value": spec.compiler},
-        ],
-    }
-    out = []
-    for variant in VARIANTS:
-        req = copy.deepcopy(common)
-        req["TrainingJobName"] = job_name(spec, variant)
-        req["HyperParameters"].update(compiler_hyperparameters(spec.compiler, variant, spec.distributed))
-        req["Tags"].append({"Key": "fitcheck:variant", "Value": variant})
-        out.append(req)
-    return out[0], out[1]
-
-
-# --- results (pure) ---------------------------------------------------------------------------
-
-
-def _metric(desc: Mapping[str, Any], name: str) -> float | None:
-    for m in desc.get("FinalMetricDataList") or []:
-        if m.get("MetricName") == name and m.get("Value") is not None:
-            return float(m["Value"])
-    return None
-
-
-def backend_result(desc: Mapping[str, Any]) -> dict[str, Any]:
-    """One job's entry under ``backends`` of the results JSON."""
-    status = desc.get("TrainingJobStatus")
-    sps = _metric(desc, METRIC_THROUGHPUT)
-    reason = None
-    if status != "Completed":
-        reason = f"job {status}: {desc.get('FailureReason') or 'no reason given'}"
-    elif sps is None:
-        reason = (
-            "the entry point reported no steady-state throughput (no 'fitcheck_throughput "
-            "samples_per_second=...' line captured in FinalMetricDataList)"
-        )
-    training = desc.get("TrainingTimeInSeconds")
-    billable = desc.get("BillableTimeInSeconds")
-    return {
-        "status": "ok" if reason is None else "failed",
-        "reason": reason,
-        "compile_seconds": _metric(desc, METRIC_COMPILE),
-        "step_seconds": [],
-        "summary": None,
-        "samples_per_second": sps,
-        "training_seconds": int(training) if training is not None else None,
-        "billable_seconds": int(billable) if billable is not None else None,
-        "job_name": desc.get("TrainingJobName"),
-        "job_status": status,
-        "final_loss": _metric(desc, METRIC_LOSS),
-    }
-
-
-def collect_results(
-    spec: PairSpec,
-    requests: tuple[Mapping[str, Any], Mapping[str, Any]],
-    eager_desc: Mapping[str, Any],
-    compiled_desc: Mapping[str, Any],
-    created_at: datetime,
-) -> dict[str, Any]:
-    """The results JSON (same format as local ``fitcheck bench``) from both jobs' descriptions."""
-    candidate = spec.compiler
-    eager = backend_result(eager_desc)
-    compiled = backend_result(compiled_desc)
-    speedup = None
-    if eager["samples_per_second"] and compiled["samples_per_second"]:
-        ratio = round(compiled["samples_per_second"] / eager["samples_per_second"], 4)
-        speedup = {"low": ratio, "mid": ratio, "high": ratio}
-    loss_parity = None
-    la, lb = eager["final_loss"], compiled["final_loss"]
-    if la is not None and lb is not None:
-        rel = abs(lb - la) / abs(la) if la else (0.0 if lb == la else float("inf"))
-        loss_parity = {
-            "max_rel_diff": round(rel, 6),
-            "tolerance": LOSS_TOLERANCE,
-            "ok": rel <= LOSS_TOLERANCE,
-        }
-    comparison = {
-        "baseline": "eager",
-        "candidate": candidate,
-        "compiler": candidate,
-        "speedup": speedup,
-        "speedup_basis": (
-            "one steady-state throughput per SageMaker job (compiled / eager); no interval: low = mid = high"
-        ),
-        "confidence": 0.95,
-        "blocks": 0,
-        "steps": 0,
-        "compile_seconds": compiled["compile_seconds"],
-        "memory_ratio": None,
-        "loss_parity": loss_parity,
-        "recompiles": None,
-        "stopped_because": "sagemaker-jobs-completed",
-        "dynamic": None,
-    }
-    essentials = [
-        {
-            "job_name": r["TrainingJobName"],
-            "image": r["AlgorithmSpecification"]["TrainingImage"],
-            "instance_type": r["ResourceConfig"]["InstanceType"],
-            "instance_count": r["ResourceConfig"]["InstanceCount"],
-            "hyperparameters": r["HyperParameters"],
-        }
-        for r in requests
-    ]
-    return {
-        "kind": "fitcheck-bench-results",
-        "fitcheck_version": __version__,
-        "created_at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "workload": spec.workload,
-        "model": spec.model,
-        "host": {"device": "sagemaker", "instance_type": spec.instance_type, "region": spec.region},
-        "config": {
-            "pair_id": spec.pair_id,
-            "compiler": spec.compiler,
-            "region": spec.region,
-            "entry_point": spec.program,
-            "source": spec.submit_dir,
-            "throughput_contract": "fitcheck_throughput samples_per_second=<float>",
-            "jobs": {"eager": essentials[0], candidate: essentials[1]},
-        },
-        "backends": {"eager": eager, candidate: compiled},
-        "comparisons": [comparison],
-    }
+__all__ = [
+    "COMPILERS",
+    "DEFAULT_MAX_RUNTIME_S",
+    "LOSS_TOLERANCE",
+    "METRIC_COMPILE",
+    "METRIC_DEFINITIONS",
+    "METRIC_LOSS",
+    "METRIC_THROUGHPUT",
+    "STC",
+    "TORCH_COMPILE",
+    "TORCH_COMPILE_ENV",
+    "VARIANTS",
+    "PairOutcome",
+    "PairSpec",
+    "backend_result",
+    "bench_on_sagemaker",
+    "build_pair_requests",
+    "canonical_compiler",
+    "collect_pair",
+    "collect_results",
+    "combine_pairs",
+    "compiler_environment",
+    "compiler_hyperparameters",
+    "job_name",
+    "launch_order",
+    "launch_pair",
+    "like_settings",
+    "pair_specs",
+    "slug",
+    "stc_image",
+    "wait_for_jobs",
+]
 
 
 # --- preparation ------------------------------------------------------------------------------
@@ -300,7 +116,6 @@ def source_archive(source_dir: Path | None, entry_point: Path) -> tuple[bytes, s
         )
         ep = entry_point if entry_point.is_absolute() else source_dir / entry_point
         program = ep.resolve().relative_to(source_dir.resolve()).as_posix()
-    import gzip
 
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
@@ -352,8 +167,9 @@ class PairOutcome:
     requests: tuple[dict[str, Any], dict[str, Any]]
     job_names: tuple[str, str]
     sent: bool
-    results: dict[str, Any] | None = None
+    results: BenchResults | None = None
     results_path: Path | None = None
+    all_jobs: tuple[str, ...] = ()  # every job launched, in launch order (several pairs)
 
 
 def bench_on_sagemaker(
@@ -370,6 +186,10 @@ def bench_on_sagemaker(
     dry_run: bool = False,
     wait: bool = True,
     output: str | Path | None = None,
+    say: Callable[[str], None] | None = None,
+    show: Callable[[str], None] | None = None,
+    like: str | None = None,
+    pairs: int = 1,
 ) -> PairOutcome:
     """Launch the eager and compiled jobs of one workload on SageMaker and collect the results.
 
@@ -377,13 +197,24 @@ def bench_on_sagemaker(
     ``sagemaker-<region>-<account>``) or an ``s3://…/sourcedir.tar.gz``; without it the
     entry point file alone is uploaded. ``dry_run`` prints both requests as JSON and sends
     nothing. With ``wait`` the call polls both jobs until they end and writes the results JSON
-    to ``output`` (default ``bench-<workload>-sagemaker.json``).
-    """
-    import typer
+    to ``output`` (default ``bench-<workload>-sagemaker.json``). ``say`` receives progress
+    notices (default: stderr), ``show`` the dry run's JSON (default: stdout). ``like`` names
+    a past training job whose channels, hyperparameters, VPC, environment and KMS keys both
+    jobs clone (:func:`like_settings`). ``pairs`` > 1 launches that many pairs with their
+    start order interleaved (eager first, then compiled first, ...) and reports the spread of
+    their ratios (:func:`combine_pairs`).
 
+    If the second launch fails, the first job is stopped (StopTrainingJob) and the error says
+    so; Ctrl-C while waiting leaves both jobs running and says how to collect or stop them.
+    """
     from fitcheck.aws.session import aws_errors, client, make_session, resolve_region
 
+    say = say or _stderr
+    show = show or print
+
     compiler = canonical_compiler(compiler)
+    if not 1 <= pairs <= MAX_PAIRS:
+        raise InputError(f"{pairs} is not between 1 and {MAX_PAIRS}", Location(field="--pairs"))
     if not _ROLE.match(role or ""):
         raise InputError(
             f"{role!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
@@ -392,13 +223,18 @@ def bench_on_sagemaker(
     info = parse_image_uri(image)
     if not image or "/" not in image:
         raise InputError(f"{image!r} is not a container image URI", Location(field="--image"))
-    if compiler == STC and not info.compiler_image:
+    if compiler == STC and not stc_image(image):
         raise InputError(
-            f"{image!r} is not a SageMaker Training Compiler image (…-trcomp-training:…): STC runs "
-            "only in its own containers",
+            f"{image!r} is not a SageMaker Training Compiler image: PyTorch needs a …-trcomp-training "
+            "image, TensorFlow the regular tensorflow-training image 2.9.1 to 2.11",
             Location(field="--image"),
         )
-    if compiler == TORCH_COMPILE and info.framework_version and info.framework == "pytorch":
+    if compiler == TORCH_COMPILE and info.framework != "pytorch":
+        raise InputError(
+            f"torch.compile runs only in a PyTorch image; {image!r} is a {info.framework} image",
+            Location(field="--image"),
+        )
+    if compiler == TORCH_COMPILE and info.framework_version:
         if int(info.framework_version.split(".")[0]) < 2:
             raise InputError(
                 f"torch.compile needs PyTorch >= 2.0; {image!r} has {info.framework_version}",
@@ -416,6 +252,19 @@ def bench_on_sagemaker(
     count = int(instance_count or row.get("instance_count") or 1)
     if count < 1:
         raise InputError(f"{count} is not >= 1", Location(field="--instance-count"))
+    gpus = _accelerators(instance_type)
+    if compiler == STC and gpus == 0:
+        raise InputError(
+            f"{instance_type} has no GPU: the SageMaker Training Compiler needs a GPU instance",
+            Location(field="--instance-type"),
+        )
+    if compiler == STC and (count > 1 or (gpus or 1) > 1):
+        raise InputError(
+            f"a SageMaker Training Compiler pair on {count} x {instance_type} ({gpus or '?'} GPU(s) each) "
+            "would not be like-for-like: the compiled job runs PyTorch/XLA multi-worker, the eager job "
+            "plain data-parallel; run the pair on one single-GPU instance (e.g. ml.g5.2xlarge)",
+            Location(field="--instance-type"),
+        )
     region_session = make_session(region)
     region_name = resolve_region(region_session, region)
 
@@ -436,6 +285,12 @@ def bench_on_sagemaker(
         pair_id = secrets.token_hex(4)
 
     sess = region_session
+    cloned: dict[str, Any] | None = None
+    if like:
+        with aws_errors(f"read the training job {like!r} to clone (DescribeTrainingJob)", region_name):
+            cloned = like_settings(
+                client(sess, "sagemaker", region_name).describe_training_job(TrainingJobName=like)
+            )
     account = "<account-id>"
     if not dry_run:
         with aws_errors("look up the AWS account (STS GetCallerIdentity)", region_name):
@@ -457,11 +312,28 @@ def bench_on_sagemaker(
         compiler=compiler,
         region=region_name,
         distributed=count > 1 or (_accelerators(instance_type) or 1) > 1,
+        like=cloned,
     )
+    if pairs > 1:
+        return _several_pairs(
+            client(sess, "sagemaker", region_name) if not dry_run else None,
+            spec,
+            pairs,
+            archive,
+            bucket,
+            prefix,
+            region_name,
+            dry_run=dry_run,
+            wait=wait,
+            output=output,
+            say=say,
+            show=show,
+            session=sess,
+        )
     requests = build_pair_requests(spec)
     names = (requests[0]["TrainingJobName"], requests[1]["TrainingJobName"])
     if dry_run:
-        typer.echo(json.dumps({"eager": requests[0], "compiled": requests[1]}, indent=2))
+        show(json.dumps({"eager": requests[0], "compiled": requests[1]}, indent=2))
         return PairOutcome(requests, names, sent=False)
 
     sm = client(sess, "sagemaker", region_name)
@@ -470,17 +342,123 @@ def bench_on_sagemaker(
             s3 = client(sess, "s3", region_name)
             _ensure_bucket(s3, bucket, region_name)
             s3.put_object(Bucket=bucket, Key=f"{prefix}/source/sourcedir.tar.gz", Body=archive)
-        for req in requests:
-            sm.create_training_job(**req)
-    typer.echo(f"launched {names[0]} (eager) and {names[1]} ({compiler}); pair id {pair_id}", err=True)
+        launch_pair(sm, requests, region_name)
+    say(f"launched {names[0]} (eager) and {names[1]} ({compiler}); pair id {pair_id}")
     if not wait:
         return PairOutcome(requests, names, sent=True)
-    with aws_errors("wait for the paired SageMaker jobs", region_name):
-        descs = wait_for_jobs(sm, names)
+    descs = _wait(sm, names, region_name, say, [pair_id])
     results = collect_results(spec, requests, descs[0], descs[1], datetime.now(UTC))
     target = Path(output) if output else Path(f"bench-{slug(workload)}-sagemaker.json")
-    atomic_write_text(target, json.dumps(results, indent=2) + "\n")
+    atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
     return PairOutcome(requests, names, sent=True, results=results, results_path=target)
+
+
+def _wait(
+    sm: Any, names: Sequence[str], region: str, say: Callable[[str], None], pair_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    from fitcheck.aws.session import aws_errors
+
+    try:
+        with aws_errors("wait for the paired SageMaker jobs", region):
+            return wait_for_jobs(sm, names, say=say)
+    except KeyboardInterrupt:
+        ids = ", ".join(f"collect_pair('{p}')" for p in pair_ids)
+        raise InputError(
+            f"stopped waiting; the jobs keep running ({', '.join(names)}). Stop them with 'aws sagemaker "
+            "stop-training-job --training-job-name NAME', or wait until they end and build the results "
+            f"with fitcheck.aws.paired.{ids}",
+            Location(field="--wait"),
+        ) from None
+
+
+def _several_pairs(
+    sm: Any,
+    spec: PairSpec,
+    pairs: int,
+    archive: bytes | None,
+    bucket: str,
+    prefix: str,
+    region: str,
+    *,
+    dry_run: bool,
+    wait: bool,
+    output: str | Path | None,
+    say: Callable[[str], None],
+    show: Callable[[str], None],
+    session: Any,
+) -> PairOutcome:
+    from fitcheck.aws.session import aws_errors, client
+
+    specs = pair_specs(spec, pairs)
+    requests = [build_pair_requests(s) for s in specs]
+    order = launch_order(pairs)
+    flat = [requests[i][v] for i, v in order]
+    names = tuple(r["TrainingJobName"] for r in flat)
+    if dry_run:
+        show(json.dumps({"launch_order": flat}, indent=2))
+        return PairOutcome(requests[0], (names[0], names[1]), sent=False, all_jobs=names)
+    launched: list[str] = []
+    with aws_errors("launch the paired SageMaker jobs", region):
+        if archive is not None:
+            s3 = client(session, "s3", region)
+            _ensure_bucket(s3, bucket, region)
+            s3.put_object(Bucket=bucket, Key=f"{prefix}/source/sourcedir.tar.gz", Body=archive)
+        try:
+            for req in flat:
+                sm.create_training_job(**req)
+                launched.append(req["TrainingJobName"])
+        except Exception:
+            for name in launched:  # a partial set of pairs is not like-for-like: stop what runs
+                try:
+                    sm.stop_training_job(TrainingJobName=name)
+                except Exception:  # noqa: BLE001, S110 - the error below names them
+                    pass
+            say(f"a launch failed; stopped {', '.join(launched) or 'nothing'}")
+            raise
+    say(f"launched {len(flat)} jobs ({pairs} pairs, start order interleaved): {', '.join(names)}")
+    if not wait:
+        return PairOutcome(requests[0], (names[0], names[1]), sent=True, all_jobs=names)
+    descs = {d["TrainingJobName"]: d for d in _wait(sm, names, region, say, [s.pair_id for s in specs])}
+    now = datetime.now(UTC)
+    per_pair = [
+        collect_results(s, r, descs[r[0]["TrainingJobName"]], descs[r[1]["TrainingJobName"]], now)
+        for s, r in zip(specs, requests, strict=True)
+    ]
+    results = combine_pairs(per_pair)
+    target = Path(output) if output else Path(f"bench-{slug(spec.workload)}-sagemaker.json")
+    atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
+    return PairOutcome(
+        requests[0], (names[0], names[1]), sent=True, results=results, results_path=target, all_jobs=names
+    )
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def launch_pair(sm: Any, requests: tuple[Mapping[str, Any], Mapping[str, Any]], region: str) -> None:
+    """Create both jobs; if the second cannot be created, stop the first and say so."""
+    from fitcheck.aws.session import translate
+
+    sm.create_training_job(**requests[0])
+    try:
+        sm.create_training_job(**requests[1])
+    except Exception as err:
+        first = requests[0]["TrainingJobName"]
+        try:
+            sm.stop_training_job(TrainingJobName=first)
+            stopped = f"stopped {first} (StopTrainingJob) so that it does not run alone"
+        except Exception as stop_err:  # noqa: BLE001 - reported, not hidden
+            detail = getattr(stop_err, "response", {}).get("Error", {})
+            why = f"{detail.get('Code')}: {detail.get('Message')}" if detail else type(stop_err).__name__
+            why = why.splitlines()[0][:200] if why else type(stop_err).__name__
+            stopped = f"StopTrainingJob on {first} failed ({why}): check it and stop it by hand"
+        cause = translate(err, "launch the compiled job", region)
+        text = str(cause) if cause is not err else f"{type(err).__name__}: {err}"
+        message = f"the compiled job could not be launched ({text}); {stopped}"
+        if isinstance(cause, InputError):
+            raise InputError(message) from None
+        raise AwsFailure(message) from None
 
 
 def _ensure_bucket(s3: Any, bucket: str, region: str) -> None:
@@ -498,32 +476,78 @@ def _ensure_bucket(s3: Any, bucket: str, region: str) -> None:
 
 
 def wait_for_jobs(
-    sm: Any, names: tuple[str, str], poll_seconds: float = POLL_SECONDS
+    sm: Any,
+    names: Sequence[str],
+    poll_seconds: float = POLL_SECONDS,
+    say: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Poll both jobs until each is Completed, Failed or Stopped, showing their status."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    """Poll the jobs until each is Completed, Failed or Stopped; ``say`` hears each status change."""
     descs: dict[str, dict[str, Any]] = {}
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks = {n: bar.add_task(n, total=None) for n in names}
-        while True:
-            for n in names:
-                if n in descs and descs[n].get("TrainingJobStatus") in TERMINAL:
-                    continue
-                d = sm.describe_training_job(TrainingJobName=n)
-                descs[n] = d
-                bar.update(
-                    tasks[n],
-                    description=f"{n}: {d.get('TrainingJobStatus')} / {d.get('SecondaryStatus')}",
-                )
-            if all(descs[n].get("TrainingJobStatus") in TERMINAL for n in names):
-                break
-            time.sleep(poll_seconds)
-    return [descs[n] for n in names]
+    last: dict[str, str] = {}
+    while True:
+        for n in names:
+            if n in descs and descs[n].get("TrainingJobStatus") in TERMINAL:
+                continue
+            d = sm.describe_training_job(TrainingJobName=n)
+            descs[n] = d
+            status = f"{d.get('TrainingJobStatus')} / {d.get('SecondaryStatus')}"
+            if say and last.get(n) != status:
+                say(f"{n}: {status}")
+            last[n] = status
+        if all(descs[n].get("TrainingJobStatus") in TERMINAL for n in names):
+            return [descs[n] for n in names]
+        time.sleep(poll_seconds)
+
+
+def collect_pair(
+    pair_id: str,
+    region: str | None = None,
+    output: str | Path | None = None,
+    sagemaker_client: Any = None,
+) -> PairOutcome:
+    """Build the results document of a pair launched earlier (``--no-wait``, or after Ctrl-C).
+
+    Finds ``fc-*-<pair id>-e`` and ``-c`` (ListTrainingJobs), reads their descriptions and the
+    ``fitcheck:*`` tags, and writes the same document :func:`bench_on_sagemaker` writes. Both
+    jobs must have ended.
+    """
+    from fitcheck.aws.importer import list_tags, list_training_jobs
+    from fitcheck.aws.session import aws_errors, client, make_session, resolve_region
+
+    if not re.fullmatch(r"[0-9a-f]{6,16}", pair_id or ""):
+        raise InputError(f"{pair_id!r} is not a pair id (the hex id in fc-<workload>-<pair id>-e)")
+    with aws_errors("collect the paired SageMaker jobs", region):
+        session = make_session(region)
+        region_name = resolve_region(session, region)
+        sm = sagemaker_client or client(session, "sagemaker", region_name)
+        found = list_training_jobs(sm, None, None, f"-{pair_id}-")
+        names = {s["TrainingJobName"][-1]: s["TrainingJobName"] for s in found}
+        if set(names) < {"e", "c"}:
+            raise InputError(
+                f"no fitcheck pair {pair_id} in {region_name} (looked for fc-*-{pair_id}-e / -c)"
+            )
+        descs = [sm.describe_training_job(TrainingJobName=names[v]) for v in ("e", "c")]
+        running = [d["TrainingJobName"] for d in descs if d.get("TrainingJobStatus") not in TERMINAL]
+        if running:
+            raise InputError(f"{', '.join(running)} has not ended yet: collect again when both jobs ended")
+        tags = {t["Key"]: t["Value"] for t in list_tags(sm, descs[1].get("TrainingJobArn"))}
+    hp = descs[1].get("HyperParameters") or {}
+    spec = PairSpec(
+        workload=tags.get("fitcheck:workload", names["c"]),
+        model=tags.get("fitcheck:workload", names["c"]),
+        pair_id=pair_id,
+        role=str(descs[1].get("RoleArn", "")),
+        image=str(descs[1]["AlgorithmSpecification"]["TrainingImage"]),
+        program=str(hp.get("sagemaker_program", "")),
+        submit_dir=str(hp.get("sagemaker_submit_directory", "")),
+        output_s3=str((descs[1].get("OutputDataConfig") or {}).get("S3OutputPath", "")),
+        instance_type=str(descs[1]["ResourceConfig"].get("InstanceType")),
+        instance_count=int(descs[1]["ResourceConfig"].get("InstanceCount") or 1),
+        compiler=canonical_compiler(tags.get("fitcheck:compiler", STC)),
+        region=region_name,
+    )
+    requests = (dict(descs[0]), dict(descs[1]))
+    results = collect_results(spec, requests, descs[0], descs[1], datetime.now(UTC))
+    target = Path(output) if output else Path(f"bench-{slug(spec.workload)}-sagemaker.json")
+    atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
+    return PairOutcome(requests, (names["e"], names["c"]), sent=True, results=results, results_path=target)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fitcheck.aws.progress import NullReporter, Reporter
 from fitcheck.errors import InputError, Location
 from fitcheck.io.atomic import atomic_write_text
 
@@ -36,6 +37,7 @@ PRICE_COLUMNS = (
 SERVICE_CODE = "AmazonSageMaker"
 HOUR_UNITS = {"hrs", "hours", "hour", "hr"}
 PRICES_FILE = "prices.csv"
+FETCHING = "fetching prices"
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,15 @@ def instance_types_from_catalog(path: str | Path) -> list[str]:
 
 
 def default_catalog_path() -> Path:
-    """The bundled instance catalog (``profiles/default/instances.csv``), else the shared data."""
-    root = Path(__file__).resolve().parents[2]
-    for candidate in (
-        root / "profiles" / "default" / "instances.csv",
-        Path(__file__).resolve().parents[1] / "_bundled_profiles" / "default" / "instances.csv",
-        Path("/work/shared/data/sagemaker_training_instances.csv"),
-    ):
-        if candidate.is_file():
-            return candidate
-    raise InputError("no bundled instance catalog found: pass --inventory FILE")
+    """The bundled profile's instance catalog (``instances.csv``), through the profile loader."""
+    from fitcheck.io.profiles import default_profile_dir
+
+    path = default_profile_dir() / "instances.csv"
+    if not path.is_file():
+        raise InputError(
+            "the bundled instance catalog is missing: pass --inventory FILE", Location(file=str(path))
+        )
+    return path
 
 
 def instance_types_from_inventory(path: str | Path) -> list[str]:
@@ -115,6 +116,14 @@ def instance_types_from_inventory(path: str | Path) -> list[str]:
     if not out:
         raise InputError("no instance_type in any workload", Location(file=str(path)))
     return out
+
+
+def inventory_regions(path: str | Path) -> list[str]:
+    """The regions an inventory's workloads run in (through the inventory reader), sorted."""
+    from fitcheck.io.inventory import load_inventory
+
+    frame = load_inventory(path)
+    return sorted({str(r) for r in frame["region"].tolist() if str(r)})
 
 
 # --- parsing (pure) ---------------------------------------------------------------------------
@@ -240,23 +249,31 @@ def refresh_prices(
     output: Path | str = "prices",
     inventory: Path | str | None = None,
     catalog: Path | str | None = None,
-    show_progress: bool = True,
+    progress: Reporter | None = None,
     pricing_client: Any = None,
 ) -> RefreshResult:
     """Fetch live prices and write ``output/prices.csv`` atomically.
 
-    ``pricing_client`` lets a caller pass its own (e.g. a stubbed) client. Raises
+    ``pricing_client`` lets a caller pass its own (e.g. a stubbed) client; ``progress``
+    reports the queries (None: silent). Raises
     :class:`InputError` for no credentials, access denied, no network, or when no instance
     type got a price (nothing is written then).
     """
-    from rich.console import Console
-    from rich.progress import Progress
-
     from fitcheck.aws.session import PRICING_REGION, aws_errors, client, make_session
 
     region_name = region or "us-east-1"
     if inventory is not None:
         types = instance_types_from_inventory(inventory)
+        regions = inventory_regions(inventory)
+        if region is None and len(regions) == 1:
+            region_name = regions[0]
+        elif set(regions) != {region_name}:
+            # A price file holds one region: never price a workload at another region's rate.
+            raise InputError(
+                f"the inventory's workloads run in {', '.join(regions)}; a price file holds one region "
+                f"({region_name}): refresh with --region REGION for an inventory of that region only",
+                Location(file=str(inventory), field="--region"),
+            )
     else:
         types = instance_types_from_catalog(catalog or default_catalog_path())
     action = f"query the AWS Price List API ({SERVICE_CODE}, {region_name})"
@@ -267,11 +284,14 @@ def refresh_prices(
 
             resolve_region(session, region_name, "sagemaker")
             pricing_client = client(session, "pricing", PRICING_REGION)
-        with Progress(console=Console(stderr=True), disable=not show_progress, transient=True) as bar:
-            task = bar.add_task("fetching prices", total=len(types))
+        reporter: Reporter = progress or NullReporter()
+        reporter.start(FETCHING, len(types))
+        try:
             prices, missing = fetch_prices(
-                pricing_client, types, region_name, on_done=lambda _: bar.advance(task)
+                pricing_client, types, region_name, on_done=lambda _: reporter.advance(FETCHING)
             )
+        finally:
+            reporter.finish(FETCHING)
     if not prices:
         raise InputError(
             f"the AWS Price List API returned no on-demand training price in {region_name} for "

@@ -92,7 +92,7 @@ def client(session: boto3.Session, service: str, region: str, *, max_workers: in
 
     config = Config(
         region_name=region,
-        retries={"mode": "adaptive", "max_attempts": max_attempts()},
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts()},
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
         max_pool_connections=max(10, max_workers),
@@ -119,12 +119,15 @@ def translate(err: BaseException, action: str, region: str | None) -> Exception:
         ClientError,
         ConnectionClosedError,
         ConnectTimeoutError,
+        CredentialRetrievalError,
         EndpointConnectionError,
+        InvalidConfigError,
         NoCredentialsError,
         NoRegionError,
         PartialCredentialsError,
         ProfileNotFound,
         ReadTimeoutError,
+        SSOError,
         TokenRetrievalError,
     )
 
@@ -134,6 +137,23 @@ def translate(err: BaseException, action: str, region: str | None) -> Exception:
             f"no usable AWS credentials to {action}: configure a profile (aws configure / "
             "AWS_PROFILE), an SSO login or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
             "environment variables"
+        )
+    if isinstance(err, SSOError):
+        return InputError(
+            f"the AWS SSO session needed to {action} is missing or expired: run 'aws sso login' "
+            "for the profile in use (AWS_PROFILE) and try again"
+        )
+    if isinstance(err, CredentialRetrievalError):
+        # The provider's own message can echo a credential_process's output: not shown.
+        provider = err.kwargs.get("provider", "the configured credential source")
+        return InputError(
+            f"the AWS credential source {provider!r} failed to {action}: run it by hand (or "
+            "'aws sts get-caller-identity') to see why"
+        )
+    if isinstance(err, InvalidConfigError):
+        first = str(err).splitlines()[0][:200] if str(err) else "invalid"
+        return InputError(
+            f"the AWS configuration is not valid ({first}): fix ~/.aws/config or AWS_CONFIG_FILE"
         )
     if isinstance(err, ProfileNotFound):
         return InputError(f"AWS profile {err.kwargs.get('profile')!r} not found (AWS_PROFILE)")

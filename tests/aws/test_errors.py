@@ -44,6 +44,51 @@ def test_no_credentials(moto_server, monkeypatch, tmp_path):
     assert out.read_bytes() == before
 
 
+def _profile(monkeypatch, tmp_path, text):
+    (tmp_path / "no-aws-config").write_text(text)
+    monkeypatch.setenv("AWS_PROFILE", "team")
+
+
+def test_credential_process_failure_is_one_line_without_its_output(moto_server, monkeypatch, tmp_path):
+    isolate_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    script = tmp_path / "creds.sh"
+    script.write_text("#!/bin/sh\necho 'secret-token-from-vault' >&2\nexit 3\n")
+    script.chmod(0o755)
+    _profile(monkeypatch, tmp_path, f"[profile team]\nregion = us-east-1\ncredential_process = {script}\n")
+    out, before = _existing(tmp_path)
+    res = runner.invoke(app, ["import", "sagemaker", "-o", str(out), "--no-progress"])
+    _one_clear_line(
+        res, "error: the AWS credential source 'custom-process' failed to list SageMaker training jobs"
+    )
+    assert "secret-token-from-vault" not in res.output
+    assert out.read_bytes() == before
+
+
+def test_expired_sso_session_is_one_line(moto_server, monkeypatch, tmp_path):
+    isolate_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no SSO token cache
+    _profile(
+        monkeypatch,
+        tmp_path,
+        "[profile team]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\n"
+        "sso_role_name = ML\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = us-east-1\n",
+    )
+    res = runner.invoke(app, ["import", "sagemaker", "-o", str(tmp_path / "w.yaml"), "--no-progress"])
+    _one_clear_line(
+        res, "error: the AWS SSO session needed to list SageMaker training jobs is missing or expired"
+    )
+
+
+def test_unknown_profile_is_one_line(moto_server, monkeypatch, tmp_path):
+    isolate_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_PROFILE", "nobody")
+    res = runner.invoke(app, ["import", "sagemaker", "--region", "us-east-1", "-o", str(tmp_path / "w.yaml")])
+    _one_clear_line(res, "error: AWS profile 'nobody' not found (AWS_PROFILE)")
+
+
 def test_no_region(aws, monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION")
@@ -124,8 +169,8 @@ def test_access_denied(auth_server, monkeypatch, tmp_path):
 
 
 def test_access_lost_part_way_keeps_what_was_described(auth_server, monkeypatch, tmp_path):
-    # 9 CreateTrainingJob + 1 ListTrainingJobs + 4 DescribeTrainingJob are let through.
-    server = auth_server(14)
+    # 9 CreateTrainingJob + 1 ListTrainingJobs + 4 x (DescribeTrainingJob + ListTags) are let through.
+    server = auth_server(18)
     _use(server, monkeypatch, tmp_path)
     create_history(boto3.client("sagemaker"))
     out, before = _existing(tmp_path)

@@ -37,7 +37,7 @@ def test_history_maps_every_field_moto_returns(aws, tmp_path):
     create_history(_sm())
     out = tmp_path / "workloads.yaml"
     try:
-        import_sagemaker(output=out, show_progress=False, max_workers=4)
+        import_sagemaker(output=out, max_workers=4)
     except NothingToWrite as err:
         result = err.result
     else:  # pragma: no cover - moto would have to report durations
@@ -55,6 +55,7 @@ def test_history_maps_every_field_moto_returns(aws, tmp_path):
     assert bert == {
         "framework": "pytorch",
         "framework_version": "1.13.1",
+        "transformers_version": "4.26.0",
         "model": "bert-base-uncased",
         "model_family": "transformer",
         "instance_type": "ml.g5.12xlarge",
@@ -82,7 +83,7 @@ def test_history_maps_every_field_moto_returns(aws, tmp_path):
     )
     assert "spot_discount" not in resnet  # no BillableTimeInSeconds from moto
     stc = groups["gpt2-stc"].fields
-    assert stc["compiler_enabled"] is True and stc["framework_version"] == "1.11"
+    assert stc["compiler_enabled"] is True and stc["framework_version"] == "1.11.0"
     tf = groups["tf-vit"].fields
     assert (tf["framework"], tf["precision"], tf["input_shapes"]) == (
         "tensorflow",
@@ -132,7 +133,7 @@ def test_pagination_and_name_filter(aws, tmp_path):
     _xgb_jobs(sm, 230)
     _xgb_jobs(sm, 3, prefix="other-job")
     try:
-        import_sagemaker(output=tmp_path / "w.yaml", show_progress=False, name_contains="hpo-sweep")
+        import_sagemaker(output=tmp_path / "w.yaml", name_contains="hpo-sweep")
     except NothingToWrite as err:
         result = err.result
     assert result.listed == 230  # three pages of ListTrainingJobs (100 + 100 + 30)
@@ -176,7 +177,7 @@ def test_recorded_list_requests_use_page_size_100(aws, tmp_path):
     _xgb_jobs(sm, 3)
     aws.start_recording()
     try:
-        import_sagemaker(output=tmp_path / "w.yaml", show_progress=False, since="2020-01-01")
+        import_sagemaker(output=tmp_path / "w.yaml", since="2020-01-01")
     except NothingToWrite:
         pass
     bodies = aws.sent("SageMaker.ListTrainingJobs")

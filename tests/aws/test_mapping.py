@@ -6,16 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fitcheck.aws.mapping import (
-    decode_hyperparameter,
-    group_workloads,
-    hyperparameter_facts,
-    job_record,
-    normalise_job_name,
-    parse_image_uri,
-    runs_per_week,
-    spot_discount,
-)
+from fitcheck.aws.grouping import group_workloads, normalise_job_name, runs_per_week
+from fitcheck.aws.hyperparams import decode_hyperparameter, hyperparameter_facts
+from fitcheck.aws.images import parse_image_uri
+from fitcheck.aws.mapping import job_record, record_from_dict, record_to_dict, spot_discount
 
 ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
 
@@ -26,7 +20,7 @@ ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
         (
             f"{ECR}/pytorch-training:2.1.0-gpu-py310-cu121-ubuntu20.04-sagemaker",
             "pytorch",
-            "2.1",
+            "2.1.0",
             False,
             "gpu",
         ),
@@ -47,14 +41,14 @@ ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
         (
             f"{ECR}/huggingface-pytorch-trcomp-training:1.11.0-transformers4.21.1-gpu-py38-cu113-ubuntu20.04",
             "pytorch",
-            "1.11",
+            "1.11.0",
             True,
             "gpu",
         ),
         (
             f"{ECR}/tensorflow-training:2.11.0-gpu-py39-cu112-ubuntu20.04-sagemaker",
             "tensorflow",
-            "2.11",
+            "2.11.0",
             False,
             "gpu",
         ),
@@ -115,7 +109,13 @@ def test_sdk_encoded_hyperparameters_are_decoded():
     [
         ({"fp16": "true"}, "fp16"),
         ({"bf16": '"True"'}, "bf16"),
-        ({"fp16": "false", "bf16": "false"}, "unknown"),
+        ({"fp16": "false", "bf16": "false"}, "fp32"),
+        ({"fp16": '"False"'}, "fp32"),
+        ({"use_fp16": "true"}, "fp16"),
+        ({"use-bf16": "1"}, "bf16"),
+        ({"mixed-precision": '"bf16"'}, "bf16"),
+        ({"--mixed_precision": "no"}, "fp32"),
+        ({"fp16": "false", "tf32": "true"}, "tf32"),
         ({"mixed_precision": '"bf16"'}, "bf16"),
         ({"precision": "16-mixed"}, "fp16"),
         ({"precision": "32"}, "fp32"),
@@ -178,13 +178,14 @@ def test_runs_per_week_nightly_cadence():
     times = [T0 + timedelta(days=d) for d in range(10)]
     f = runs_per_week(times, T0 - timedelta(days=80), T0 + timedelta(days=10))
     assert f.runs_per_week == pytest.approx(7.0)
-    assert "10 runs over 9.0 days" in f.basis
+    assert "10 runs over 9.0 days active" in f.basis and not f.one_off
 
 
 def test_runs_per_week_sparse_uses_window():
     times = [T0, T0 + timedelta(hours=1)]  # a run and its retry, in a 4-week window
     f = runs_per_week(times, T0, T0 + timedelta(days=28))
     assert f.runs_per_week == pytest.approx(0.5)
+    assert f.one_off and f.basis.startswith("one-off: 2 job(s) on 2024-05-01")
 
 
 def test_runs_per_week_short_history_is_not_extrapolated():
@@ -304,7 +305,8 @@ def test_grouping_median_duration_spot_discount_and_split_by_instance():
             )
         )
     )
-    drafts, skipped = group_workloads(recs, T0, T0 + timedelta(days=10), "us-east-1")
+    g = group_workloads(recs, T0, T0 + timedelta(days=10), "us-east-1")
+    drafts, skipped = g.drafts, g.skipped
     assert not skipped
     by_name = {d.name: d.fields for d in drafts}
     assert set(by_name) == {"bert-nightly-g5-2xlarge", "bert-nightly-g5-12xlarge"}
@@ -313,13 +315,66 @@ def test_grouping_median_duration_spot_discount_and_split_by_instance():
     assert small["runs_per_week"] == pytest.approx(7.0)
     assert small["spot"] and small["spot_discount"] == pytest.approx(0.7)
     assert small["precision"] == "fp16" and small["debugger"] is True
-    assert small["tags"]["jobs"] == "4"
+    assert small["tags"]["sagemaker.jobs"] == "4"
 
 
 def test_group_without_duration_is_skipped_with_reason():
     rec = job_record(
         describe("y", T0, TrainingTimeInSeconds=None, TrainingStartTime=None, TrainingEndTime=None)
     )
-    drafts, skipped = group_workloads([rec], T0, T0 + timedelta(days=7))
+    g = group_workloads([rec], T0, T0 + timedelta(days=7))
+    drafts, skipped = g.drafts, g.skipped
     assert drafts == []
     assert skipped[0].reason.startswith("duration unknown: no TrainingTimeInSeconds")
+
+
+def test_more_spellings_batch_sequence_padding_compiler():
+    facts = hyperparameter_facts(
+        {"--per-device-train-batch-size": "8", "max-seq-length": "512", "padding": '"do_not_pad"'}
+    )
+    assert (facts.batch_size, facts.sequence_length, facts.input_shapes) == (8, 512, "dynamic")
+    assert hyperparameter_facts({"padding": "max_length"}).input_shapes == "static"
+    assert hyperparameter_facts({"group_by_length": "true"}).input_shapes == "dynamic"
+    on = hyperparameter_facts({"torch_compile": '"True"', "sagemaker_program": '"train.py"'})
+    assert (on.compiler_enabled, on.compiler_source, on.program) == (True, "torch_compile", "train.py")
+    assert hyperparameter_facts({"jit-compile": "true"}).compiler_source == "jit_compile"
+    assert not hyperparameter_facts({"torch_compile": "false"}).compiler_enabled
+
+
+def test_job_record_keeps_tags_tuning_parent_window_and_round_trips():
+    rec = job_record(
+        describe(
+            "bert-hpo-240501-1200-017-3f2a9c1e",
+            T0,
+            TuningJobArn="arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/bert-hpo-240501-1200",
+        ),
+        [{"Key": "team", "Value": "nlp"}, {"Key": "cost-centre", "Value": "cc-42"}],
+    )
+    assert rec.tuning_job == "bert-hpo-240501-1200"
+    assert rec.tag_map == {"team": "nlp", "cost-centre": "cc-42"}
+    assert rec.started == T0 + timedelta(minutes=4) and rec.ended == rec.started + timedelta(hours=2)
+    assert rec.image.framework_version == "2.1.0"
+    assert record_from_dict(record_to_dict(rec)) == rec
+
+
+def test_user_tags_are_copied_inert_and_bounded():
+    tags = [{"Key": "team", "Value": "nlp"}, {"Key": "note", "Value": "line\u2028break"}]
+    tags += [{"Key": f"k{i:02d}", "Value": "v"} for i in range(40)]
+    tags += [
+        {"Key": "aws:cloudformation:stack-name", "Value": "s"},
+        {"Key": "fitcheck:pair-id", "Value": "x"},
+    ]
+    rec = job_record(describe("bert-x", T0), tags)
+    g = group_workloads([rec], T0, T0 + timedelta(days=7), include_stopped=True)
+    assert g.excluded == ["bert-x"]  # a fitcheck benchmark job (tag fitcheck:*)
+    rec = job_record(describe("bert-y", T0), tags[:-1])
+    g = group_workloads([rec], T0, T0 + timedelta(days=7))
+    (draft,) = g.drafts
+    copied = {k: v for k, v in draft.fields["tags"].items() if not k.startswith("sagemaker.")}
+    assert "note" not in copied and "aws:cloudformation:stack-name" not in copied
+    assert len(copied) == 30 and copied["team"] == "nlp" and "k28" in copied and "k29" not in copied
+    assert any("not copied (the inventory keeps at most 50)" in n for n in draft.notes)
+    assert any("unprintable" in n for n in draft.notes)
+    from fitcheck.core.schema import Workload
+
+    Workload.model_validate(draft.fields)  # within the schema's limits

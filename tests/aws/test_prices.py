@@ -111,7 +111,7 @@ def test_not_an_on_demand_hourly_training_price(item):
     assert parse_price_item(item, "us-east-1") == []
 
 
-def _pricing(stub_responses):
+def _pricing(stub_responses, region="us-east-1"):
     client = boto3.Session().client("pricing", region_name="us-east-1")
     stub = Stubber(client)
     for instance, items in stub_responses:
@@ -120,7 +120,7 @@ def _pricing(stub_responses):
             {"FormatVersion": "aws_v1", "PriceList": items},
             {
                 "ServiceCode": "AmazonSageMaker",
-                "Filters": query_filters(instance, "us-east-1"),
+                "Filters": query_filters(instance, region),
                 "FormatVersion": "aws_v1",
                 "MaxResults": 100,
             },
@@ -161,9 +161,7 @@ def test_refresh_writes_the_price_file(env, tmp_path):
         ]
     )
     with stub:
-        result = refresh_prices(
-            output=tmp_path / "prices", catalog=catalog, show_progress=False, pricing_client=client
-        )
+        result = refresh_prices(output=tmp_path / "prices", catalog=catalog, pricing_client=client)
         stub.assert_no_pending_responses()
     assert result.missing == ["ml.zz.nano"]
     rows = list(csv.DictReader((tmp_path / "prices" / "prices.csv").open()))
@@ -183,7 +181,7 @@ def test_no_price_at_all_writes_nothing(env, tmp_path):
     target.write_text("previous\n")
     client, stub = _pricing([("ml.g5.2xlarge", [])])
     with stub, pytest.raises(InputError, match="returned no on-demand training price"):
-        refresh_prices(output=target.parent, catalog=catalog, show_progress=False, pricing_client=client)
+        refresh_prices(output=target.parent, catalog=catalog, pricing_client=client)
     assert target.read_text() == "previous\n"
 
 
@@ -208,3 +206,41 @@ def test_offline_fails_clearly_and_keeps_the_old_file(env, monkeypatch, tmp_path
     assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert (out / "prices.csv").read_text() == "previous\n"
     assert [p.name for p in out.iterdir()] == ["prices.csv"]  # no temporary file left behind
+
+
+def _inventory(path, regions):
+    rows = "".join(
+        f"  - {{name: w{i}, framework: pytorch, model: bert-base-uncased, instance_type: ml.g5.2xlarge,"
+        f" duration_hours: 1, runs_per_week: 1, region: {r}}}\n"
+        for i, r in enumerate(regions)
+    )
+    path.write_text("version: 1\nworkloads:\n" + rows)
+    return path
+
+
+def test_an_inventory_is_priced_in_its_own_region(env, tmp_path):
+    inv = _inventory(tmp_path / "w.yaml", ["eu-west-1", "eu-west-1"])
+    client, stub = _pricing(
+        [("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.69, "EUSKU", region="eu-west-1")])], "eu-west-1"
+    )
+    with stub:
+        result = refresh_prices(output=tmp_path / "prices", inventory=inv, pricing_client=client)
+        stub.assert_no_pending_responses()
+    assert [(p.instance_type, p.region, p.usd_per_hour) for p in result.prices] == [
+        ("ml.g5.2xlarge", "eu-west-1", 1.69)
+    ]
+    rows = list(csv.DictReader((tmp_path / "prices" / "prices.csv").open()))
+    assert rows[0]["region"] == "eu-west-1" and rows[0]["price_basis"] == "training on-demand eu-west-1"
+
+
+def test_a_price_of_another_region_is_refused(env, tmp_path):
+    inv = _inventory(tmp_path / "w.yaml", ["eu-west-1", "us-east-1"])
+    with pytest.raises(InputError) as info:
+        refresh_prices(output=tmp_path / "prices", inventory=inv, pricing_client=object())
+    assert str(info.value).startswith(
+        f"{inv}: --region: the inventory's workloads run in eu-west-1, us-east-1"
+    )
+    inv = _inventory(tmp_path / "w2.yaml", ["eu-west-1"])
+    with pytest.raises(InputError, match="run in eu-west-1; a price file holds one region \\(us-east-1\\)"):
+        refresh_prices(region="us-east-1", output=tmp_path / "prices", inventory=inv, pricing_client=object())
+    assert not (tmp_path / "prices").exists()
