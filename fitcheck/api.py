@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
+import os
+import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from fitcheck import __version__
-from fitcheck.core.analysis import Analysis, analyze_inventory, totals
+from fitcheck.core.analysis import (
+    FINANCE_FORMULAS,
+    Analysis,
+    analyze_inventory,
+    net_columns,
+    rollup,
+    totals,
+)
+from fitcheck.core.document import AnalysisDocument
 from fitcheck.core.economics import FORMULAS
-from fitcheck.core.profile import Profile
+from fitcheck.core.profile import Finance, Profile
 from fitcheck.core.records import from_records
 from fitcheck.core.rules import RULES
 from fitcheck.errors import InputError, Location, closest
 from fitcheck.formats.interface import OutputFormat, formatter_for
-from fitcheck.io.atomic import atomic_write_text
-from fitcheck.io.evidence import evidence_table, load_measurements
+from fitcheck.io.atomic import atomic_write_chunks
+from fitcheck.io.evidence import evidence_table, load_evidence
 from fitcheck.io.inventory import load_inventory, source_location
 from fitcheck.io.profiles import apply_prices, load_profile
 from fitcheck.io.yamlfile import read_text
@@ -36,15 +47,18 @@ def analyze(
         profile = apply_prices(profile, prices_dir)
     frame = load_inventory(inventory)
     _check_instances(frame, profile, str(inventory))
-    measurements = load_measurements(list(bench_paths or []))
+    measurements, unusable = load_evidence(list(bench_paths or []))
     evidence = evidence_table(measurements)
     result = analyze_inventory(frame, profile, now.date(), evidence)
+    finance = profile.policy.finance
+    result = Analysis(result.table.assign(**net_columns(result.table, finance)), result.meta, result.outputs)
     meta = {
         "fitcheck_version": __version__,
         "generated_at": now.isoformat(timespec="seconds"),
         "inventory": str(inventory),
+        "provenance": provenance(inventory, profile),
         "price_catalog": price_summary(result.table, profile, now.date()),
-        "totals": totals(result.table),
+        "totals": totals(result.table, finance, now.date()),
         "profile": {
             "name": profile.name,
             "sources": profile.sources,
@@ -53,18 +67,38 @@ def analyze(
             "compile_overhead_minutes": profile.policy.compile_overhead_minutes,
             "dynamic_shape_compilations": profile.policy.dynamic_shape_compilations,
             "benchmark": profile.policy.benchmark.model_dump(),
+            "finance": finance.model_dump(),
             "rule_weights": profile.policy.rule_weights,
             "priors": [p.model_dump() for p in profile.policy.priors],
         },
-        "formulas": [{"name": n, "formula": f} for n, f in FORMULAS],
+        "formulas": [{"name": n, "formula": f} for n, f in (*FORMULAS, *FINANCE_FORMULAS)],
         "evidence": {
             "bench_files": [str(p) for p in bench_paths or []],
             "measured_workloads": int((result.table["evidence"] == "measured").sum()),
             "measurements": measurements,
         },
         **result.meta,
+        "unmatched_bench_results": [*unusable, *result.meta.get("unmatched_bench_results", [])],
     }
     return result.with_meta(meta)
+
+
+def provenance(inventory: Path | str, profile: Profile) -> dict[str, Any]:
+    """SHA-256 of the inventory file and of the profile as used (policy, instance catalog
+    with any live prices, tested models), the profile's name and fitcheck's version."""
+    digest = hashlib.sha256()
+    with open(inventory, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    prof = hashlib.sha256(profile.policy.model_dump_json().encode())
+    prof.update(profile.instances.to_csv().encode())
+    prof.update(profile.tested_models.to_csv().encode())
+    return {
+        "inventory_sha256": digest.hexdigest(),
+        "profile_name": profile.name,
+        "profile_sha256": prof.hexdigest(),
+        "fitcheck_version": __version__,
+    }
 
 
 def price_summary(table: Any, profile: Profile, today: date) -> dict[str, Any]:
@@ -92,7 +126,8 @@ def price_summary(table: Any, profile: Profile, today: date) -> dict[str, Any]:
         )
     return {
         "note": profile.price_note,
-        "as_of": today.isoformat(),
+        # the newest price date among the prices used (never the generation date)
+        "as_of": max((r["price_date"] for r in rows if r["price_date"]), default=None),
         "stale_after_days": profile.policy.thresholds.stale_price_days,
         "instances": sorted(rows, key=lambda x: (x["instance_type"], x["price_usd_per_hour"])),
     }
@@ -121,31 +156,100 @@ def parse_format(fmt: str) -> OutputFormat:
         ) from None
 
 
-def render(result: Analysis, fmt: str) -> str:
-    return formatter_for(parse_format(fmt)).render(result)
-
-
-def emit(result: Analysis, fmt: str = "table", output: Path | None = None) -> str:
-    """Render and write to ``output`` (atomically) or return the text for the terminal."""
-    text = render(result, fmt)
+def format_for_output(fmt: str | None, output: Path | None, default: str = "table") -> str:
+    """The format asked for, or the one ``output``'s suffix names, or ``default``."""
+    if fmt:
+        return fmt
     if output is not None:
-        atomic_write_text(output, text)
-    return text
+        for f in OutputFormat:
+            if output.suffix.lower() in formatter_for(f).suffixes:
+                return f.value
+    return default
+
+
+def grouped(result: Analysis, group_by: str | None) -> Analysis:
+    """The analysis with the three lines per value of the tag ``group_by`` (``rollup``)."""
+    if not group_by:
+        return result
+    finance = Finance.model_validate(result.meta["profile"]["finance"])
+    return result.with_meta({**result.meta, "rollup": rollup(result.table, finance, group_by)})
+
+
+def render(result: Analysis, fmt: str, group_by: str | None = None, width: int | None = None) -> str:
+    return "".join(chunks(result, fmt, group_by, width))
+
+
+def chunks(
+    result: Analysis,
+    fmt: str,
+    group_by: str | None = None,
+    width: int | None = None,
+    color: bool = False,
+) -> Iterator[str]:
+    formatter = formatter_for(parse_format(fmt))
+    if width is not None and hasattr(formatter, "width"):
+        formatter.width = width
+    if color and hasattr(formatter, "color"):
+        formatter.color = True
+    return formatter.stream(grouped(result, group_by))
+
+
+def emit(
+    result: Analysis,
+    fmt: str | None = "table",
+    output: Path | None = None,
+    group_by: str | None = None,
+    width: int | None = None,
+) -> str:
+    """Render and write to ``output`` (atomically, piece by piece: memory stays bounded) or
+    return the text for the terminal. Without ``fmt`` the output's suffix names the format."""
+    fmt = format_for_output(fmt, output)
+    if output is None:
+        if fmt == "table" and width is None:  # fit the terminal (COLUMNS, else the tty, else 100)
+            import shutil
+
+            width = shutil.get_terminal_size((100, 24)).columns
+        color = fmt == "table" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        return "".join(chunks(result, fmt, group_by, width, color))
+    atomic_write_chunks(output, chunks(result, fmt, group_by, width))
+    return ""
 
 
 def load_analysis(path: Path | str) -> Analysis:
-    """A saved ``--format json`` analysis, ready to re-render."""
+    """A saved ``--format json`` analysis, read back through :class:`AnalysisDocument`
+    (a trimmed or hand-edited file is bad input naming the field), ready to re-render."""
+    from pydantic import ValidationError
+
     path = Path(path)
+    text = read_text(path)
     try:
-        doc = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise InputError(f"malformed JSON: {err.msg}", Location(str(path), err.lineno)) from None
-    if not isinstance(doc, dict) or "workloads" not in doc or "totals" not in doc:
-        raise InputError(
-            "not a fitcheck analysis (expected the output of 'fitcheck analyze --format json')",
-            Location(str(path)),
+        doc = AnalysisDocument.model_validate_json(text)
+    except ValidationError as err:
+        raise InputError(_first_error(err), Location(str(path))) from None
+    rule_ids = [r.id for r in doc.rules] or [r.id for r in RULES]
+    table = from_records([w.model_dump() for w in doc.workloads], rule_ids)
+    return Analysis(table, doc.model_dump(exclude={"workloads"}))
+
+
+def _first_error(err: Any) -> str:
+    """One line for a pydantic error on a saved analysis: field path, problem, value."""
+    errors = err.errors(include_url=False)
+    e0 = errors[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e0["loc"]).lstrip(".")
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    if e0["type"] == "json_invalid":
+        return f"malformed JSON: {e0['msg'].removeprefix('Invalid JSON: ')}"
+    if e0["type"] == "model_type" and not e0["loc"]:
+        return "not a fitcheck analysis (expected the output of 'fitcheck analyze --format json')"
+    if e0["type"] == "missing":
+        hint = (
+            "; not a fitcheck analysis? (expected the output of 'fitcheck analyze --format json')"
+            if len(e0["loc"]) == 1
+            else ""
         )
-    rule_ids = [r["id"] for r in doc.get("rules") or [{"id": r.id} for r in RULES]]
-    table = from_records(doc["workloads"], rule_ids)
-    meta = {k: v for k, v in doc.items() if k != "workloads"}
-    return Analysis(table, meta)
+        return f"{loc}: required field is missing{hint}{more}"
+    value = e0.get("input")
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if len(shown) > 60:
+        shown = shown[:50] + "..."
+    return f"{loc}: {e0['msg'][:1].lower()}{e0['msg'][1:]} (got {shown}){more}"

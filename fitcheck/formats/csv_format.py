@@ -2,9 +2,17 @@
 
 Rendered straight from the analysis table (no per-row objects), so a million-row
 inventory stays fast. Per-rule columns carry the status; the messages are in JSON/HTML.
+Each row names its line of the finance view (``line``: committed, pending, not_pursued);
+with ``--group-by TAG`` a ``tag_<TAG>`` column carries the tag's value. Text cells that a
+spreadsheet would evaluate (starting with ``= + - @``, tab or CR) get a leading ``'``;
+numbers stay numbers.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,8 +49,14 @@ RESULTS = (
     "recommended_batch_size",
     "learning_rate_scale",
     "plan_cost_usd",
+    "one_time_cost_usd",
+    "net_first_year_usd_low",
+    "net_first_year_usd_mid",
+    "net_first_year_usd_high",
+    "payback_weeks",
     "loss_parity_ok",
 )
+LINE = {"enable": "committed", "benchmark": "pending", "skip": "not_pursued"}
 TEXT = ("change", "plan_command")
 
 
@@ -51,7 +65,17 @@ def flat(analysis: Analysis) -> pd.DataFrame:
     the change, the benchmark command and the next steps joined with ' | '."""
     t = analysis.table
     statuses = [c for c in t.columns if c.startswith("status_")]
-    out = t[["name", *INPUTS, *RESULTS, *statuses, *TEXT]].copy()
+    out = t[["name", *INPUTS, *[c for c in RESULTS if c in t.columns], *statuses, *TEXT]].copy()
+    out.insert(out.columns.get_loc("decision"), "line", t["decision"].map(LINE).to_numpy(dtype=object))
+    group = analysis.meta.get("rollup") or []
+    if group:
+        tag = group[0]["tag"]
+        cache: dict[str, object] = {}
+        values = [
+            cache[k] if k in cache else cache.setdefault(k, json.loads(k or "{}").get(tag))
+            for k in t["tags"].astype(object).tolist()
+        ]
+        out.insert(1, f"tag_{tag}", pd.Series(values, dtype=object))
     measured = (t["evidence"] == "measured").to_numpy()
     out.insert(
         out.columns.get_loc("main_reason"),
@@ -68,8 +92,26 @@ def flat(analysis: Analysis) -> pd.DataFrame:
     return out
 
 
+def _neutralised(column: Any) -> Any:
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return column
+    risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
+    if not pc.any(risky).as_py():
+        return column
+    quote, empty = pa.scalar("'", type=column.type), pa.scalar("", type=column.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, column, empty), column)
+
+
 class CsvFormatter:
     suffix = ".csv"
+    suffixes = (".csv",)
+
+    def stream(self, analysis: Analysis) -> Iterator[str]:
+        yield self.render(analysis)
 
     def render(self, analysis: Analysis) -> str:
         # pyarrow's multi-threaded CSV writer: several times faster than DataFrame.to_csv.
@@ -81,6 +123,7 @@ class CsvFormatter:
         for i, field in enumerate(table.schema):  # categorical statuses: cast in C++, not per value
             if pa.types.is_dictionary(field.type):
                 table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+            table = table.set_column(i, field.name, _neutralised(table.column(i)))
         sink = pa.BufferOutputStream()
         pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
         return sink.getvalue().to_pybytes().decode("utf-8")

@@ -1,11 +1,14 @@
-"""One small interface for every output format: an Analysis in, text (or bytes) out.
+"""One small interface for every output format: an Analysis in, text out, piece by piece.
 
-The CLI owns the file handle; formatters never write or print.
+``stream`` yields the text in pieces (JSON and CSV of a million workloads never exist as
+one string); ``render`` joins them. The CLI owns the file handle; formatters never write
+or print.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Protocol
 
@@ -13,10 +16,13 @@ from fitcheck.core.analysis import Analysis
 
 
 class Formatter(Protocol):
-    #: file suffix the format is usually written with
+    #: file suffix the format is usually written with, and every suffix that names it
     suffix: str
+    suffixes: tuple[str, ...]
 
     def render(self, analysis: Analysis) -> str: ...
+
+    def stream(self, analysis: Analysis) -> Iterator[str]: ...
 
 
 class OutputFormat(StrEnum):
@@ -37,6 +43,6 @@ FORMATTERS: dict[OutputFormat, str] = {
 
 
 def formatter_for(fmt: OutputFormat) -> Formatter:
-    """The formatter of a format, imported on demand (HTML pulls in matplotlib)."""
+    """The formatter of a format, imported on demand (HTML pulls in jinja2)."""
     module, _, cls = FORMATTERS[fmt].partition(":")
     return getattr(importlib.import_module(module), cls)()

@@ -1,52 +1,161 @@
-"""Number formatting shared by the human-readable formats."""
+"""Number formatting and the finance view's wording, shared by the human-readable formats.
+
+One range notation everywhere: ``$low to $high`` (with ``expected $mid`` where it matters).
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
+
+from fitcheck.core.analysis import Analysis
+from fitcheck.core.document import Head, WorkloadRecord
+from fitcheck.core.records import reading_order, records_at
+
+LINE_NAMES = {
+    "committed": "Committed (enable)",
+    "pending": "Pending (benchmark)",
+    "not_pursued": "Not pursued (skip)",
+}
+SENSITIVITY_NAMES = {
+    "speedup": "Speedup range",
+    "runs_per_week": "Runs per week",
+    "price": "Instance prices",
+    "price_basis": "Price basis",
+}
+
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def money(value: Any) -> str:
     """$1,234,567; a loss is shown as -$1,234 (never clipped to zero)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return "n/a"
     sign = "-" if value < 0 else ""
     return f"{sign}${abs(value):,.0f}"
 
 
-def money_range(r: dict[str, Any]) -> str:
-    return f"{money(r.get('low'))} to {money(r.get('high'))} (mid {money(r.get('mid'))})"
-
-
-def speedup(r: dict[str, Any]) -> str:
-    if r.get("mid") is None:
+def short_money(value: Any) -> str:
+    """$1.2M, $35k, $950: for narrow columns."""
+    if missing(value):
         return "n/a"
-    return f"{r['mid']:.2f}x ({r['low']:.2f}-{r['high']:.2f})"
+    sign, v = ("-" if value < 0 else ""), abs(value)
+    if v >= 999_500:
+        return f"{sign}${v / 1e6:,.1f}M"
+    if v >= 9_995:
+        return f"{sign}${v / 1e3:,.0f}k"
+    if v >= 1_000:
+        return f"{sign}${v / 1e3:,.1f}k"
+    return f"{sign}${v:,.0f}"
+
+
+def rng(r: Any, fmt: Any = money) -> str:
+    """The one range notation: ``$low to $high``."""
+    if r is None:
+        return "n/a"
+    return f"{fmt(_get(r, 'low'))} to {fmt(_get(r, 'high'))}"
+
+
+def money_range(r: Any) -> str:
+    return f"{rng(r)} (expected {money(_get(r, 'mid'))})"
+
+
+def _get(r: Any, key: str) -> Any:
+    return r.get(key) if isinstance(r, dict) else getattr(r, key)
+
+
+def speedup(r: Any) -> str:
+    if r is None or _get(r, "mid") is None:
+        return "n/a"
+    return f"{_get(r, 'mid'):.2f}x ({_get(r, 'low'):.2f}-{_get(r, 'high'):.2f})"
 
 
 def minutes(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return "never"
     if value >= 120:
         return f"{value / 60:.1f} h"
     return f"{value:.0f} min"
 
 
-def top_opportunities(records: list[dict[str, Any]], n: int = 3) -> list[str]:
-    """One sentence each for the largest expected savings among enable/benchmark workloads."""
-    acting = [
-        r
-        for r in records
-        if r["decision"] in ("enable", "benchmark") and (r["savings_per_year_usd"]["mid"] or 0) > 0
+def weeks(value: Any) -> str:
+    if missing(value):
+        return "never"
+    return f"{max(1, math.ceil(value))} wk"
+
+
+@dataclass(frozen=True)
+class View:
+    """What a summary view renders: the typed head, the actionable records (largest
+    expected net first) and the skip records, each capped, and how many were left out."""
+
+    head: Head
+    actionable: list[WorkloadRecord]
+    skipped: list[WorkloadRecord]
+    more_actionable: int
+    more_skipped: int
+
+
+def view(analysis: Analysis, max_actionable: int | None = None, max_skipped: int | None = None) -> View:
+    """Typed records in reading order (only the rows shown are built)."""
+    from fitcheck.formats.json_format import head
+
+    acting, rest = reading_order(analysis.table)
+    a = acting if max_actionable is None else acting[:max_actionable]
+    s = rest if max_skipped is None else rest[:max_skipped]
+    return View(
+        head=Head.model_validate(head(analysis)),
+        actionable=[WorkloadRecord.model_validate(r) for r in records_at(analysis, a)],
+        skipped=[WorkloadRecord.model_validate(r) for r in records_at(analysis, s)],
+        more_actionable=len(acting) - len(a),
+        more_skipped=len(rest) - len(s),
+    )
+
+
+def unblock(r: WorkloadRecord) -> str:
+    """What would unblock a skipped workload: the remedy of its first failing check."""
+    for f in r.findings:
+        if f.status == "fail" and f.remedy:
+            return f.remedy
+    for f in r.findings:
+        if f.status == "fail":
+            return f"nothing under this profile: {f.message}"
+    return "nothing to unblock: the expected savings do not pay for the work"
+
+
+def line_cells(line: Any) -> list[str]:
+    """Spend, savings range, one-time cost, net range, payback of one finance line."""
+    sav, net = line.savings_per_year_usd, line.net_first_year_usd
+    return [
+        money(line.spend_per_year_usd),
+        "none shown" if sav is None else rng(sav),
+        money(line.one_time_cost_usd),
+        "n/a" if net is None else f"{money(net.mid)} ({rng(net)})",
+        "n/a" if line.payback_weeks is None else weeks(line.payback_weeks),
     ]
-    acting.sort(key=lambda r: r["savings_per_year_usd"]["mid"], reverse=True)
-    out = []
-    for r in acting[:n]:
-        verb = "Enable" if r["decision"] == "enable" else "Benchmark"
-        out.append(
-            f"{verb} {r['compiler']} on {r['name']} ({r['inputs']['model']} on "
-            f"{r['inputs']['instance_count']} x {r['inputs']['instance_type']}): "
-            f"{money(r['savings_per_year_usd']['mid'])}/year expected, "
-            f"{money(r['savings_per_year_usd']['low'])} to {money(r['savings_per_year_usd']['high'])}."
+
+
+LINE_HEAD = [
+    "Line",
+    "Workloads",
+    "Spend / year",
+    "Savings / year",
+    "One-time cost",
+    "Net first year (low to high)",
+    "Payback",
+]
+
+
+def sensitivity_rows(head: Head) -> list[tuple[str, str, str]]:
+    """(factor, low case, high case) with the net first-year savings of each case."""
+    return [
+        (
+            SENSITIVITY_NAMES.get(s.factor, s.factor),
+            f"{s.low.case}: {money(s.low.net_first_year_usd)}",
+            f"{s.high.case}: {money(s.high.net_first_year_usd)}",
         )
-    return out
+        for s in head.totals.sensitivity
+    ]

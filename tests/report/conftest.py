@@ -21,6 +21,8 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_MODEL = '<img src="https://evil.example/x.png" onerror="alert(2)">'
 HOSTILE_TAG = "</td><script>alert(3)</script>"
+BIDI_NAME = "invoice\u202egnp.exe"
+LONG_NAME = "an-unbroken-workload-name-" * 7
 
 
 @pytest.fixture
@@ -48,6 +50,25 @@ def hostile_inventory(tmp_path: Path) -> Path:
                 "batch_size": 32,
                 "gpu_utilization": 0.93,
                 "tags": {"team": HOSTILE_TAG, 'o"wner': "a&b $x$ 'q'"},
+            },
+            {
+                "name": BIDI_NAME,
+                "framework": "pytorch",
+                "model": "[x](javascript:alert(4)) =HYPERLINK(1) " + LONG_NAME,
+                "instance_type": "ml.g5.48xlarge",
+                "duration_hours": 6,
+                "runs_per_week": 5,
+                "precision": "fp16",
+                "input_shapes": "static",
+                "tags": {"team": "[red]x[/red]|a", "owner": LONG_NAME},
+            },
+            {
+                "name": LONG_NAME,
+                "framework": "pytorch",
+                "model": "bert-base-uncased",
+                "instance_type": "ml.g5.48xlarge",
+                "duration_hours": 6,
+                "runs_per_week": 1,
             },
             {
                 "name": "plain-bert",
@@ -91,4 +112,22 @@ def chromium() -> str:
             pytest.fail(message + "; CI is set, so this is a failure, not a skip")
         pytest.skip(message)
     assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def inventory_200(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 workloads: the example's workloads repeated with different names, run counts and teams."""
+    from ruamel.yaml import YAML
+
+    base = YAML(typ="safe").load(EXAMPLE.read_text(encoding="utf-8"))
+    workloads = []
+    for i in range(200):
+        w = dict(base["workloads"][i % len(base["workloads"])])
+        w["name"] = f"{w['name']}-{i:03d}"
+        w["runs_per_week"] = float(w["runs_per_week"]) * (0.5 + (i % 7) / 4)
+        w["tags"] = {"team": f"team-{i % 9}"}
+        workloads.append(w)
+    path = tmp_path_factory.mktemp("inv200") / "inventory-200.yaml"
+    path.write_text(json.dumps({"version": 1, "workloads": workloads}, indent=1), encoding="utf-8")
     return path

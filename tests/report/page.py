@@ -43,7 +43,8 @@ class Page:
     css_urls: list[str] = field(default_factory=list)
     tags: dict[str, int] = field(default_factory=dict)
     text: list[str] = field(default_factory=list)
-    rows: list[tuple[str, str]] = field(default_factory=list)  # (workload, decision) of the table
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (workload, decision) of #decisions
+    summary_rows: list[tuple[str, str]] = field(default_factory=list)  # the same, of #summary-table
     articles: list[str] = field(default_factory=list)
     svgs: list[dict[str, str]] = field(default_factory=list)
 
@@ -54,6 +55,7 @@ class _Reader(HTMLParser):
         self.page = Page()
         self.stack: list[tuple[str, dict[str, str], Figure | None]] = []
         self.in_style = False
+        self.table = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -66,8 +68,14 @@ class _Reader(HTMLParser):
                 p.css_urls += re.findall(r"url\(([^)]*)\)", v)
         if tag == "svg":
             p.svgs.append(a)
+        if tag == "table":
+            self.table = a.get("id", "")
         if tag == "tr" and "data-workload" in a:
-            p.rows.append((a["data-workload"], a.get("data-decision", "")))
+            row = (a["data-workload"], a.get("data-decision", ""))
+            if self.table == "decisions":
+                p.rows.append(row)
+            elif self.table == "summary-table":
+                p.summary_rows.append(row)
         if tag == "article" and "data-workload" in a:
             p.articles.append(a["data-workload"])
         fig = None

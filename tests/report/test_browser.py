@@ -17,7 +17,8 @@ import pytest
 
 from fitcheck import api
 from fitcheck.formats.text import money
-from tests.report.conftest import ARTIFACTS, EXAMPLE, HOSTILE_NAME, NOW, write_bench_results
+from tests.report.conftest import ARTIFACTS, BIDI_NAME, EXAMPLE, HOSTILE_NAME, NOW, write_bench_results
+from tests.report.test_html import reading_order
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +108,9 @@ def test_summary_and_every_workload_are_visible(page: Watched, report: tuple[Pat
     assert mid.inner_text() == money(doc["totals"]["savings_per_year_usd"]["mid"])
     rows = pg.locator("#decisions tbody tr")
     assert rows.count() == len(doc["workloads"])
-    for i, w in enumerate(doc["workloads"]):
+    by_name = {w["name"]: w for w in doc["workloads"]}
+    for i, name in enumerate(reading_order(doc["workloads"])):
+        w = by_name[name]
         row = rows.nth(i)
         assert row.get_attribute("data-workload") == w["name"]
         row.scroll_into_view_if_needed()
@@ -119,8 +122,10 @@ def test_summary_and_every_workload_are_visible(page: Watched, report: tuple[Pat
         detail = pg.locator("#details article").nth(i)
         assert detail.get_attribute("data-workload") == w["name"]
         assert detail.locator("h3").is_visible()
+    request = pg.locator('#summary [data-field="totals.decision_requested"]')
+    assert request.is_visible() and request.inner_text() == doc["totals"]["decision_requested"]
     charts = pg.locator("svg.chart")
-    assert charts.count() >= 4
+    assert charts.count() == 2
     for k in range(charts.count()):
         box = charts.nth(k).bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100
@@ -141,37 +146,72 @@ def test_no_request_leaves_the_page_and_no_console_error(page: Watched, report: 
     assert errors == [] and page.errors == []
 
 
-def test_prints_to_pdf(page: Watched, report: tuple[Path, dict]) -> None:
-    path, doc = report
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+FOOTER = dict(print_background=True, prefer_css_page_size=True)
+
+
+def _print_and_measure(page: Watched, path: Path, name: str) -> tuple[int, int]:
+    """Save a screenshot and the PDF under test-artifacts/; return (summary pages, all pages).
+
+    The summary's page count is that of the same page printed with the appendices hidden."""
     page.open(path)
+    pg = page.page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-    pdf = page.page.pdf(
-        print_background=True,
-        prefer_css_page_size=True,
-        display_header_footer=True,
-        header_template="<span></span>",
-        footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-        '<span class="pageNumber"></span> / '
-        '<span class="totalPages"></span></div>',
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    pdf = pg.pdf(**FOOTER)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF-")
+    pg.add_style_tag(content="section:not(#summary), footer { display: none !important; }")
+    summary = pg.pdf(**FOOTER)
+    (ARTIFACTS / f"{name}-summary.pdf").write_bytes(summary)
+    return _pages(summary), _pages(pdf)
+
+
+def _no_horizontal_scroll_at_800(page: Watched, path: Path) -> None:
+    page.page.set_viewport_size({"width": 800, "height": 900})
+    page.open(path)
+    scroll, client = page.page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
-    (ARTIFACTS / "report.pdf").write_bytes(pdf)
-    assert pdf.startswith(b"%PDF-") and len(pdf) > 50_000
-    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-    # summary + table, charts, one page per one or two workloads, provenance
-    assert 4 <= pages <= 4 + 2 * len(doc["workloads"]), pages
-    png = (ARTIFACTS / "report.png").read_bytes()
-    assert png.startswith(b"\x89PNG") and len(png) > 100_000
-    assert page.errors == []
+    assert scroll <= client, (scroll, client)
+    page.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_example_summary_prints_on_two_pages(page: Watched, report: tuple[Path, dict]) -> None:
+    path, doc = report
+    summary, total = _print_and_measure(page, path, "report")
+    assert summary <= 2, summary
+    assert total > summary  # the appendix follows on its own pages
+    assert (path.stat().st_size) <= 250_000
+    _no_horizontal_scroll_at_800(page, path)
+    assert page.errors == [] and [m for m in page.console if m[0] in ("error", "warning")] == []
+    assert all(u == path.as_uri() for u in page.requests)
+
+
+def test_200_workloads_summary_still_two_pages(page: Watched, inventory_200: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report-200.html"
+    api.emit(api.analyze(inventory_200, now=NOW), "html", out, group_by="team")
+    summary, total = _print_and_measure(page, out, "report-200")
+    assert summary <= 2, summary
+    assert total > 2
+    _no_horizontal_scroll_at_800(page, out)
+    assert page.errors == [] and all(u == out.as_uri() for u in page.requests)
 
 
 def test_markup_in_user_strings_stays_text(page: Watched, hostile_inventory: Path, tmp_path: Path) -> None:
     out = tmp_path / "hostile.html"
     api.emit(api.analyze(hostile_inventory, now=NOW), "html", out)
+    summary, _ = _print_and_measure(page, out, "report-hostile")
+    assert summary <= 2
+    _no_horizontal_scroll_at_800(page, out)
     page.open(out)
     pg = page.page
     assert pg.locator("script").count() == 0 and pg.locator("img").count() == 0
-    assert pg.locator("#decisions tbody tr th").first.inner_text() == HOSTILE_NAME
+    shown = pg.locator("#decisions tbody tr th").all_inner_texts()
+    assert HOSTILE_NAME in shown and BIDI_NAME.replace("\u202e", "") in shown
     assert pg.get_by_text(HOSTILE_NAME, exact=True).first.is_visible()
     assert page.dialogs == [] and page.errors == []
-    assert page.requests == [out.as_uri()]
+    assert page.requests and all(u == out.as_uri() for u in page.requests)
