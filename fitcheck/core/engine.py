@@ -15,7 +15,7 @@ import pandas as pd
 
 from fitcheck.core.profile import Policy
 from fitcheck.core.rules import RULES
-from fitcheck.core.rules.base import STATUS_CODES, Case, Rule
+from fitcheck.core.rules.base import STATUS_CODES, Case, Rule, Status
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class RuleOutput:
     remedy_key: np.ndarray  # int64: equal keys <=> equal remedy text (-1: none)
     case_index: np.ndarray  # int16: index into ``cases`` of the matching case
     cases: tuple[Case, ...]
+    fixable: np.ndarray  # bool: the matching case is a fixable fail (see Case.fixable)
     ctx: pd.DataFrame  # the context the rule saw (with its derived columns)
 
     def messages(self, rows: np.ndarray | None = None) -> np.ndarray:
@@ -76,7 +77,9 @@ def run_rule(rule: Rule, ctx: pd.DataFrame, policy: Policy) -> RuleOutput:
         open_rows &= ~hit
     if open_rows.any():
         raise ValueError(f"rule {rule.id}: no case covers row {int(np.flatnonzero(open_rows)[0])}")
-    return RuleOutput(rule, status, remedy, remedy_key, case_index, cases, ctx)
+    fixable_case = np.array([c.fixable and c.status is not None for c in cases] + [False])
+    fixable = fixable_case[case_index] & (status == STATUS_CODES[Status.FAIL])
+    return RuleOutput(rule, status, remedy, remedy_key, case_index, cases, fixable, ctx)
 
 
 def _mask(case: Case, n: int) -> np.ndarray:

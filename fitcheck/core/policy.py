@@ -1,9 +1,19 @@
 """One policy step: findings in, decision, compiler and score out.
 
-Without a measurement (evidence "prior"): any fail -> skip; any warn or unknown ->
-benchmark; all pass -> enable. With a measurement (evidence "measured"): any fail ->
-skip, else the measured-speedup rule decides (pass -> enable, warn -> benchmark longer);
-other warnings then become next steps, not blockers.
+The policy knows rules only by their role (see :mod:`fitcheck.core.rules.base`), never by id.
+
+Without a measurement (evidence "prior"):
+
+- any fail that is not fixable (a gate, a job too short or too small) -> **skip**;
+- a fixable fail (input-bound, dynamic shapes under XLA, fp32 or a precision the GPU lacks,
+  Debugger on, a run under the floor but past its break-even) -> **benchmark** with the fix
+  as the first step when the job is worth it once fixed (expected savings at or above the
+  floor), else **skip** with the fix as the remedy;
+- otherwise any warn or unknown (advisory findings aside) -> **benchmark**; all pass -> **enable**.
+
+With a measurement (evidence "measured"): a non-fixable fail -> skip; otherwise the
+measurement rule decides (pass -> enable, fail -> skip, warn -> benchmark longer); a fixable
+fail still open caps an enable at benchmark (fix, then confirm).
 """
 
 from __future__ import annotations
@@ -27,15 +37,41 @@ class Decision(StrEnum):
     SKIP = "skip"
 
 
-def decide(outputs: list[RuleOutput], measured: np.ndarray) -> np.ndarray:
-    codes = np.stack([o.status for o in outputs], axis=1)
-    any_fail = (codes == FAIL).any(axis=1)
-    doubtful = ((codes == WARN) | (codes == UNKNOWN)).any(axis=1)
-    measured_rule = next(o for o in outputs if o.rule.id == "measured_speedup").status
-    prior_decision = np.where(doubtful, Decision.BENCHMARK.value, Decision.ENABLE.value)
-    measured_decision = np.where(measured_rule == PASS, Decision.ENABLE.value, Decision.BENCHMARK.value)
-    out = np.where(measured, measured_decision, prior_decision)
-    return np.where(any_fail, Decision.SKIP.value, out).astype(object)
+def _by_role(outputs: list[RuleOutput], role: str) -> list[RuleOutput]:
+    return [o for o in outputs if o.rule.role == role]
+
+
+def blockers(outputs: list[RuleOutput]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: any fail no fix removes (hard), any fixable fail."""
+    n = len(outputs[0].status) if outputs else 0
+    hard, fixable = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for o in outputs:
+        if o.rule.role == "advisory":
+            continue
+        fail = o.status == FAIL
+        hard |= fail & ~o.fixable
+        fixable |= fail & o.fixable
+    return hard, fixable
+
+
+def decide(outputs: list[RuleOutput], measured: np.ndarray, worth_fixing: np.ndarray) -> np.ndarray:
+    """The decision per row (see the module docstring)."""
+    n = len(measured)
+    hard, fixable = blockers(outputs)
+    doubtful = np.zeros(n, dtype=bool)
+    for o in outputs:
+        if o.rule.role in ("advisory", "measurement"):
+            continue
+        doubtful |= (o.status == WARN) | (o.status == UNKNOWN)
+    prior = np.where(doubtful, Decision.BENCHMARK.value, Decision.ENABLE.value)
+    prior = np.where(fixable, np.where(worth_fixing, Decision.BENCHMARK.value, Decision.SKIP.value), prior)
+    meas = np.full(n, Decision.BENCHMARK.value, dtype=object)
+    for o in _by_role(outputs, "measurement"):
+        meas = np.where(o.status == PASS, Decision.ENABLE.value, meas)
+        meas = np.where(o.status == FAIL, Decision.SKIP.value, meas)
+    meas = np.where(fixable & (meas == Decision.ENABLE.value), Decision.BENCHMARK.value, meas)
+    out = np.where(measured, meas, prior)
+    return np.where(hard, Decision.SKIP.value, out).astype(object)
 
 
 def score(outputs: list[RuleOutput], policy: Policy) -> np.ndarray:
@@ -62,23 +98,63 @@ def compiler_for(decision: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     return np.where(decision == Decision.SKIP.value, "none", candidate).astype(object)
 
 
-def main_reason(outputs: list[RuleOutput], decision: np.ndarray) -> np.ndarray:
-    """The message of the first finding that drove the decision (fail for skip, warn/unknown
-    for benchmark, the measured or dollars finding for enable)."""
+def driving_finding(outputs: list[RuleOutput], decision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: which rule (index into ``outputs``, -1 none) drove the decision, and whether
+    the row has a fix to make first.
+
+    Skip: the first fail no fix removes, else the first fixable fail. Benchmark: the first
+    fixable fail (the fix comes first), else the first warn/unknown. Enable: the measurement
+    or the value finding that passed.
+    """
     n = len(decision)
-    reason = np.full(n, None, dtype=object)
+    which = np.full(n, -1, dtype=np.int64)
     open_rows = np.ones(n, dtype=bool)
-    wanted = {Decision.SKIP.value: (FAIL,), Decision.BENCHMARK.value: (WARN, UNKNOWN)}
-    for d, codes in wanted.items():
-        rows = decision == d
-        for o in outputs:
-            hit = np.flatnonzero(rows & open_rows & np.isin(o.status, codes))
-            reason[hit] = o.messages(hit)
-            open_rows[hit] = False
-    by_id = {o.rule.id: o for o in outputs}
-    for rid in ("measured_speedup", "dollars"):
-        o = by_id[rid]
-        hit = np.flatnonzero(open_rows & (o.status == PASS))
-        reason[hit] = o.messages(hit)
-        open_rows[hit] = False
+    hard, fixable = blockers(outputs)
+    skip, bench = decision == Decision.SKIP.value, decision == Decision.BENCHMARK.value
+    relevant = [(i, o) for i, o in enumerate(outputs) if o.rule.role != "advisory"]
+    passes: list[tuple[np.ndarray, object]] = [
+        (skip, lambda o: (o.status == FAIL) & ~o.fixable),
+        (skip, lambda o: (o.status == FAIL) & o.fixable),
+        (bench, lambda o: (o.status == FAIL) & o.fixable),
+        (bench, lambda o: o.status == FAIL),
+        (bench, lambda o: (o.status == WARN) | (o.status == UNKNOWN)),
+    ]
+    for rows, test in passes:
+        for i, o in relevant:
+            hit = rows & open_rows & test(o)  # type: ignore[operator]
+            which[hit] = i
+            open_rows &= ~hit
+    for role in ("measurement", "value"):
+        for i, o in enumerate(outputs):
+            if o.rule.role == role:
+                hit = open_rows & (o.status == PASS)
+                which[hit] = i
+                open_rows &= ~hit
+    return which, fixable & ~hard
+
+
+def main_reason(outputs: list[RuleOutput], which: np.ndarray) -> np.ndarray:
+    """The message of the finding that drove the decision."""
+    reason = np.full(len(which), None, dtype=object)
+    for i, o in enumerate(outputs):
+        rows = np.flatnonzero(which == i)
+        if len(rows):
+            reason[rows] = o.messages(rows)
     return reason
+
+
+def unblock(outputs: list[RuleOutput], which: np.ndarray, decision: np.ndarray) -> np.ndarray:
+    """For skip rows: the remedy that would unblock them (the driving finding's, else the
+    first fail's with a remedy); None for the other decisions."""
+    out = np.full(len(which), None, dtype=object)
+    skip = decision == Decision.SKIP.value
+    have = np.zeros(len(which), dtype=bool)
+    for i, o in enumerate(outputs):
+        rows = skip & (which == i) & (o.remedy_key >= 0)
+        out[rows] = o.remedy[rows]
+        have |= rows
+    for o in outputs:
+        rows = skip & ~have & (o.status == FAIL) & (o.remedy_key >= 0)
+        out[rows] = o.remedy[rows]
+        have |= rows
+    return out

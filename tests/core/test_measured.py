@@ -63,7 +63,8 @@ def test_results_that_match_no_workload_are_reported(tmp_path):
     path = write_bench_results(tmp_path / "other.json", "no-such-workload", (1.3, 1.4, 1.5))
     out = CliRunner().invoke(app, ["analyze", str(INVENTORY), "--bench", str(path)])
     assert out.exit_code == 0, out.output
-    assert "Unused benchmark result" in out.stdout and "no workload of that name" in out.stdout
+    text = " ".join(out.stdout.split())  # the terminal table wraps long lines
+    assert "Unused benchmark result" in text and "no workload of that name" in text
     doc = json.loads(
         CliRunner().invoke(app, ["analyze", str(INVENTORY), "--bench", str(path), "-f", "json"]).stdout
     )
@@ -85,3 +86,14 @@ def test_a_bad_results_file_is_bad_input(tmp_path):
     assert out.exit_code == 2
     assert str(path) in out.stderr and "comparisons[0].speedup" in out.stderr
     assert "Traceback" not in out.output
+
+
+def test_the_decision_reads_the_interval_and_the_stop_reason(tmp_path):
+    # midpoint at the bar but the low end under 1.0: not an enable, measure longer
+    _, row = _row(tmp_path, (0.97, 1.22, 1.50))
+    assert row["decision"] == "benchmark"
+    # the whole interval under the floor: skip, whatever the midpoint alone would say
+    _, row = _row(tmp_path, (1.02, 1.06, 1.09))
+    assert row["decision"] == "skip" and "high end" in row["main_reason"]
+    # the measurement stands for the job once fixed too (no prior left in the money)
+    assert row["expected_speedup_mid"] == 1.06

@@ -29,38 +29,54 @@ def _cases():
             yield pytest.param(rule.id, case, id=f"{rule.id}:{case['name']}")
 
 
-def _run(profile, rule_id: str, case: dict, evidence=None):
-    frame = inventory_frame(workload(**(case.get("workload") or {})))
-    result = analyze_inventory(frame, profile, TODAY, evidence)
-    row = result.with_messages().iloc[0]
-    return row[f"status_{rule_id}"], row[f"message_{rule_id}"], row[f"remedy_{rule_id}"], row
+@pytest.fixture(scope="module")
+def all_cases(profile):
+    """Every case file's workload in one analysis (one row per case, named after it)."""
+    import pandas as pd
+
+    from fitcheck.core.analysis import EVIDENCE_COLUMNS
+
+    workloads, evidence = [], []
+    for param in _cases():
+        rule_id, case = param.values
+        name = f"{rule_id}:{case['name']}"
+        workloads.append(workload(**{**(case.get("workload") or {}), "name": name}))
+        if "measured" in case:
+            evidence.append(
+                {
+                    "workload": name,
+                    "compiler": "torch.compile",
+                    "compile_seconds": 120.0,
+                    "stopped_because": "target_ci",
+                    "source": "case",
+                    **case["measured"],
+                }
+            )
+    frame = inventory_frame(*workloads)
+    ev = pd.DataFrame(evidence, columns=list(EVIDENCE_COLUMNS))
+    return analyze_inventory(frame, profile, TODAY, ev).with_messages().set_index("name")
 
 
 @pytest.mark.parametrize(("rule_id", "case"), list(_cases()))
-def test_rule_case(profile, rule_id, case):
-    evidence = None
-    if "measured" in case:
-        import pandas as pd
-
-        from fitcheck.core.analysis import EVIDENCE_COLUMNS
-
-        m = {
-            "workload": "clear-fit",
-            "compiler": "torch.compile",
-            "compile_seconds": 120.0,
-            "stopped_because": "target_ci",
-            "source": "case",
-            **case["measured"],
-        }
-        evidence = pd.DataFrame([m], columns=list(EVIDENCE_COLUMNS))
-    status, message, remedy, row = _run(profile, rule_id, case, evidence)
+def test_rule_case(all_cases, rule_id, case):
+    row = all_cases.loc[f"{rule_id}:{case['name']}"]
+    status, message, remedy = row[f"status_{rule_id}"], row[f"message_{rule_id}"], row[f"remedy_{rule_id}"]
     assert status == case["status"], message
     for words in case.get("message_contains", []):
         assert words in message
     if "remedy_contains" in case:
         assert remedy and case["remedy_contains"] in remedy
     if "decision" in case:
-        assert row["decision"] == case["decision"]
+        assert row["decision"] == case["decision"], row["main_reason"]
+
+
+def test_a_case_gives_the_same_verdict_alone_as_in_the_batch(profile, all_cases):
+    """Rows do not influence each other: one case analysed alone matches the batch."""
+    case = {"gpu_utilization": 0.41, "instance_type": "ml.g5.2xlarge", "instance_count": 1}
+    alone = analyze_inventory(inventory_frame(workload(**case)), profile, TODAY).table.iloc[0]
+    batch = all_cases.loc["bottleneck:input-bound at 41 %, small job"]
+    for col in ("decision", "status_bottleneck", "savings_per_year_usd_mid", "main_reason"):
+        assert alone[col] == batch[col], col
 
 
 def test_clear_fit_passes_every_rule(profile):

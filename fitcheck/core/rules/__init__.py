@@ -14,6 +14,7 @@ from fitcheck.core.rules import (
     measured_speedup,
     model_family,
     precision,
+    pricing,
     shape_stability,
 )
 from fitcheck.core.rules.base import Case, Rule, Status
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     dollars.RULE,
     distribution_conflict.RULE,
     debugger_overhead.RULE,
+    pricing.RULE,
     measured_speedup.RULE,
 )
 

@@ -8,6 +8,17 @@ status ``None`` means "not applicable" (no finding for that row). The last case 
 rule must cover every row that is left. A rule that needs a derived value in its
 messages (minutes from hours, say) computes it in ``derive``; the engine adds those
 columns before calling ``check``.
+
+A rule's ``role`` tells the policy what its findings mean, so the policy names no rule:
+
+- ``gate``: a fail is a misfit no fix on this job removes (no GPU, not a graph, already
+  compiled, an incompatible library): skip;
+- ``condition``: a fail marked ``fixable`` (input-bound, dynamic shapes, fp32, Debugger on)
+  is fixed first: benchmark when the job is worth it once fixed, else skip;
+- ``evidence``: warn/unknown means the prior is uncertain: benchmark;
+- ``value``: whether the dollars pay for the work (its pass is the reason to enable);
+- ``measurement``: decides when a benchmark result exists;
+- ``advisory``: reported (e.g. which price was used), never changes the decision.
 """
 
 from __future__ import annotations
@@ -42,12 +53,17 @@ STATUS_NAMES: tuple[str, ...] = tuple(
 )
 
 
+ROLES = ("gate", "condition", "evidence", "value", "measurement", "advisory")
+
+
 @dataclass(frozen=True)
 class Case:
     when: np.ndarray | pd.Series | bool
     status: Status | None
     message: str = ""
     remedy: str = ""
+    # a fail that a change to the job removes (the remedy says which): fixed first, not a verdict
+    fixable: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,13 @@ class Rule:
     reads: tuple[str, ...]  # context columns it reads
     thresholds: tuple[str, ...]  # policy entries it uses
     check: Callable[[pd.DataFrame, Policy], Sequence[Case]]
+    role: str = "evidence"  # see ROLES
     # Optional: extra columns (e.g. a value in other units) the messages refer to.
     derive: Callable[[pd.DataFrame, Policy], dict[str, object]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"rule {self.id}: role {self.role!r} is not one of {', '.join(ROLES)}")
 
 
 def always(ctx: pd.DataFrame) -> np.ndarray:

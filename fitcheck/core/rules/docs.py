@@ -12,15 +12,23 @@ Generated from the rules' metadata by `python -m fitcheck.core.rules.docs > docs
 (a test keeps it in step). Each rule reads columns of the analysis context and the
 policy thresholds named below (`profiles/default/policy.yaml`), and gives every workload
 one finding: `pass`, `warn`, `fail` or `unknown` (or none when it does not apply, e.g.
-when no compiler applies at all). The policy step then decides:
+when there is nothing to turn on). A `fail` is *fixable* when a change to the job removes
+it (the remedy says which). Each rule has a **role**; the policy step knows rules only by
+role, never by id:
 
-- evidence `prior`: any `fail` -> **skip**; any `warn` or `unknown` -> **benchmark**;
-  all `pass` -> **enable**;
-- evidence `measured`: any `fail` -> **skip**; otherwise `measured_speedup` decides
-  (`pass` -> **enable**, `warn` -> **benchmark** longer).
+- `gate`: a fail is a misfit no fix on this job removes -> **skip**;
+- `condition`: a fixable fail is fixed first -> **benchmark** with the fix as the first
+  step when the expected savings once fixed clear `min_annual_savings_usd`, else **skip**
+  with the fix as the remedy; a fail that is not fixable -> **skip**;
+- `evidence`: warn or unknown -> **benchmark**;
+- `value`: the dollars; a fail -> **skip**, its pass is the reason to enable;
+- `measurement`: with a benchmark result (evidence `measured`) it decides: `pass` ->
+  **enable**, `fail` -> **skip**, `warn` -> **benchmark** longer;
+- `advisory`: reported with its remedy, never changes the decision.
 
-The fit score (0-100) is the weighted share of passing findings (warn and unknown
-count half; weights in `rule_weights`).
+Without a measurement, all `pass` (advisory aside) -> **enable**. The fit score (0-100)
+is the weighted share of passing findings (warn and unknown count half; weights in
+`rule_weights`, whose keys must be rule ids).
 """
 
 
@@ -36,6 +44,7 @@ def render() -> str:
         ]
         parts.append(
             f"\n## `{rule.id}`: {rule.name}\n\n{rule.factor}\n\n{doc}\n\n"
+            f"- role: `{rule.role}`\n"
             f"- reads: {', '.join(f'`{r}`' for r in rule.reads)}\n"
             f"- thresholds: {', '.join(f'`{t}`' for t in rule.thresholds) or 'none'}\n"
             f"- statuses it can give: {', '.join(statuses)}\n"

@@ -15,20 +15,28 @@ def check(ctx: pd.DataFrame, policy: Policy) -> list[Case]:
             fw == "jax",
             Status.FAIL,
             "JAX already compiles every step through XLA: there is no compiler to turn on.",
+            "Nothing to turn on: keep JAX as it is (profile its XLA compile and step times if steps are "
+            "slow).",
         ),
         Case(
             fw.isin(["xgboost", "lightgbm"]),
             Status.FAIL,
             "{framework} trains gradient-boosted trees: no training-graph compiler applies.",
+            "Out of scope for graph compilers: tune the tree library instead (histogram method, GPU "
+            "training).",
         ),
         Case(
-            fw == "sklearn", Status.FAIL, "scikit-learn is classical ML: no training-graph compiler applies."
+            fw == "sklearn",
+            Status.FAIL,
+            "scikit-learn is classical ML: no training-graph compiler applies.",
+            "Out of scope for graph compilers.",
         ),
         Case(
             fw == "other",
-            Status.UNKNOWN,
-            "Framework 'other': a compiler needs a PyTorch or TensorFlow graph.",
-            "Name the framework (pytorch or tensorflow) if the job uses one.",
+            Status.FAIL,
+            "Framework 'other': a training compiler needs a PyTorch or TensorFlow graph.",
+            "If the job trains with PyTorch or TensorFlow, set framework (and framework_version) and "
+            "re-analyze.",
         ),
         Case(always(ctx), Status.PASS, "{framework} builds a graph a compiler can read."),
     ]
@@ -41,4 +49,5 @@ RULE = Rule(
     reads=("framework",),
     thresholds=(),
     check=check,
+    role="gate",
 )
