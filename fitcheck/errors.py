@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+BUG_REPORT_HINT = (
+    "this is a bug in fitcheck, not a problem with your input; please report it with the command "
+    "line and, if you can, the input file"
+)
+MAX_SHOWN = 80  # characters of a bad value quoted in a message
+
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something went wrong that is not the user's input (a backend crashed, ...)
 EXIT_INPUT = 2  # bad input: file, field, value, option
@@ -52,12 +58,34 @@ class InputError(Exception):
 
     def render(self) -> str:
         prefix = self.location.prefix()
-        return f"{prefix}: {self.problem}" if prefix else self.problem
+        return one_line(f"{prefix}: {self.problem}" if prefix else self.problem)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control or separator character (newline, NUL, escape, U+2028, ...)
+    written as an escape, so a message is always exactly one inert line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def shown(value: object) -> str:
+    """A bad value as quoted in a message: its repr, cut to :data:`MAX_SHOWN` characters."""
+    text = repr(value)
+    if len(text) > MAX_SHOWN:
+        text = f"{text[: MAX_SHOWN - 14]}... ({len(text)} characters)"
+    return text
+
+
+def internal_error(err: BaseException) -> str:
+    """The one line printed for a fault that is not the input's (exit code 1)."""
+    detail = one_line(str(err))[:200]
+    return f"internal error: {type(err).__name__}: {detail} ({BUG_REPORT_HINT})"
 
 
 def one_of(value: object, allowed: Iterable[object]) -> str:
     """The standard wording for an enum violation."""
-    return f"{value!r} is not one of {', '.join(str(a) for a in allowed)}"
+    return f"{shown(value)} is not one of {', '.join(str(a) for a in allowed)}"
 
 
 def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:

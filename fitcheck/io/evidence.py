@@ -1,30 +1,154 @@
 """Read benchmark results files (``fitcheck bench``, local or on SageMaker) into evidence.
 
-Each file is validated once by the results model in :mod:`fitcheck.bench.results`
-(torch-free); every comparison with a measured speedup becomes one measurement.
+Each file is validated once, by the results model of the core
+(:class:`fitcheck.core.benchresult.BenchResults`, ``model_validate_json``): a trimmed or
+hand-edited file is an :class:`~fitcheck.errors.InputError` naming the file and the field.
+A comparison becomes a measurement only when it carries an interval (see
+:func:`~fitcheck.core.benchresult.usable_as_measurement`); the others (insufficient blocks, a
+single pair of runs, a failed candidate) are returned apart, with why, so that ``analyze``
+lists them among the unmatched results.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
-from fitcheck.bench.results import load_bench_results
 from fitcheck.core.analysis import EVIDENCE_COLUMNS
+from fitcheck.core.benchresult import RESULTS_KIND, BenchResults, usable_as_measurement
+from fitcheck.errors import InputError, Location
+
+# A results file of a long run with raw step times is a few MB; far larger is not one.
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
+# Columns added after the analysis's own (EVIDENCE_COLUMNS), for readers of the table.
+EXTRA_COLUMNS = ("measurement", "blocks", "file")
 
 
-def load_measurements(paths: list[Path]) -> list[dict[str, Any]]:
-    """Every usable comparison in the results files, with its host and source."""
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def parse_bench_results(text: str, name: str) -> BenchResults:
+    """Validate the JSON text of a results file named ``name`` (for messages)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise InputError("nested too deeply: not a results file", Location(file=name)) from None
+    except _DuplicateKey as err:
+        raise InputError(f"duplicate key {err.key!r}", Location(file=name)) from None
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON: {err.msg}", Location(file=name, line=err.lineno)) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object (a 'fitcheck bench' results file)", Location(file=name))
+    kind = data.get("kind")
+    if kind != RESULTS_KIND:
+        raise InputError(
+            f"{kind!r} is not {RESULTS_KIND!r}: not a 'fitcheck bench' results file",
+            Location(file=name, field="kind"),
+        )
+    version = data.get("format_version")
+    if version != 2:
+        raise InputError(
+            f"{version!r} is not 2: written by an older fitcheck bench; run the benchmark again",
+            Location(file=name, field="format_version"),
+        )
+    try:
+        return BenchResults.model_validate_json(text)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        field = _field_path(tuple(first["loc"]))
+        if first["type"] == "missing":
+            shown = "missing"
+        elif first["type"] == "extra_forbidden":
+            shown = "unknown field (not part of a fitcheck bench results file)"
+        else:
+            value = first.get("input")
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            if isinstance(value, (dict, list)):
+                shown = msg
+            else:
+                text_value = repr(value)
+                if len(text_value) > 80:
+                    text_value = text_value[:77] + "..."
+                shown = f"{text_value}: {msg}"
+        raise InputError(shown, Location(file=name, field=field or None)) from None
+
+
+def load_bench_results(path: str | Path) -> BenchResults:
+    """Read and validate a results file.
+
+    Raises :class:`~fitcheck.errors.InputError` naming the file and the field for a file that
+    is missing, too large, not JSON, not a bench results file, or has a bad field.
+    """
+    p = Path(path)
+    name = str(path)
+    try:
+        if p.is_dir():
+            raise InputError("is a folder, not a results file", Location(file=name))
+        size = p.stat().st_size
+        if size > MAX_RESULTS_BYTES:
+            raise InputError(
+                f"{size} bytes is larger than the {MAX_RESULTS_BYTES} a results file may have",
+                Location(file=name),
+            )
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", Location(file=name)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read: {err}", Location(file=name)) from None
+    return parse_bench_results(text, name)
+
+
+def load_evidence(paths: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The usable measurements of the results files, and the comparisons not usable, with why.
+
+    The second list has the form of the analysis's ``unmatched_bench_results`` entries
+    (``source``, ``workload``, ``compiler``, ``why``).
+    """
     out: list[dict[str, Any]] = []
+    unusable: list[dict[str, str]] = []
     for path in paths:
         results = load_bench_results(path)
         host = results.host.model_dump(mode="json")
         device = host.get("device_name") or host.get("device") or "?"
         for comp in results.comparisons:
-            if comp.speedup is None:  # a failed candidate: nothing measured to use
+            source = f"{path} ({comp.candidate} vs {comp.baseline}, {device})"
+            ok, why = usable_as_measurement(comp)
+            if not ok or comp.speedup is None:
+                unusable.append(
+                    {
+                        "source": source,
+                        "workload": results.workload or "",
+                        "compiler": comp.compiler,
+                        "why": why,
+                    }
+                )
                 continue
             out.append(
                 {
@@ -32,20 +156,29 @@ def load_measurements(paths: list[Path]) -> list[dict[str, Any]]:
                     "compiler": comp.compiler,
                     "candidate": comp.candidate,
                     "baseline": comp.baseline,
+                    "measurement": comp.measurement,
                     "speedup": comp.speedup.model_dump(),
+                    "speedup_basis": comp.speedup_basis,
+                    "confidence": comp.confidence,
+                    "blocks": comp.blocks,
                     "compile_seconds": comp.compile_seconds,
                     "loss_parity_ok": None if comp.loss_parity is None else comp.loss_parity.ok,
                     "stopped_because": comp.stopped_because,
                     "host": host,
                     "file": str(path),
-                    "source": f"{path} ({comp.candidate} vs {comp.baseline}, {device})",
+                    "source": source,
                 }
             )
-    return out
+    return out, unusable
+
+
+def load_measurements(paths: list[Path]) -> list[dict[str, Any]]:
+    """Every usable comparison in the results files, with its host and source."""
+    return load_evidence(paths)[0]
 
 
 def evidence_table(measurements: list[dict[str, Any]]) -> pd.DataFrame:
-    """The columns the analysis consumes (see ``EVIDENCE_COLUMNS``)."""
+    """The columns the analysis consumes (``EVIDENCE_COLUMNS``), then :data:`EXTRA_COLUMNS`."""
     rows = [
         {
             "workload": m["workload"],
@@ -57,7 +190,11 @@ def evidence_table(measurements: list[dict[str, Any]]) -> pd.DataFrame:
             "loss_parity_ok": m["loss_parity_ok"],
             "stopped_because": m["stopped_because"],
             "source": m["source"],
+            "measurement": m["measurement"],
+            "blocks": m["blocks"],
+            "file": m["file"],
         }
         for m in measurements
     ]
-    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    columns = [*EVIDENCE_COLUMNS, *(c for c in EXTRA_COLUMNS if c not in EVIDENCE_COLUMNS)]
+    return pd.DataFrame(rows, columns=columns)

@@ -9,6 +9,7 @@ the row), which keeps a million-row job history fast. Both produce the same colu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,17 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from fitcheck.core.schema import FIELDS, REQUIRED, FieldSpec, Workload
-from fitcheck.errors import InputError, Location, one_of
+from fitcheck.core.schema import (
+    FIELDS,
+    MAX_INSTANCE_HOURS_PER_YEAR,
+    REQUIRED,
+    FieldSpec,
+    Workload,
+    value_adapter,
+)
+from fitcheck.errors import InputError, Location, one_of, shown
+from fitcheck.io.csvfile import NotANumber, arrow_csv, csv_header
+from fitcheck.io.limits import MAX_COLUMNS, MAX_TABLE_BYTES, check_input_file
 from fitcheck.io.yamlfile import key_line, load_yaml, node_line, plain
 
 COLUMNS: tuple[str, ...] = tuple(FIELDS)
@@ -38,7 +48,27 @@ def load_inventory(path: str | Path) -> pd.DataFrame:
         raise InputError("no such file", Location(str(path)))
     frame = _load_yaml(path) if kind == "yaml" else _load_table(path, kind)
     _check_unique_names(frame, path)
+    _check_spend(frame, path)
     return frame
+
+
+def _check_spend(frame: pd.DataFrame, path: Path) -> None:
+    """Each factor is bounded; so is their product, the instance-hours a year every dollar
+    figure is a multiple of."""
+    hours = (
+        frame["duration_hours"].to_numpy()
+        * frame["instance_count"].to_numpy()
+        * frame["runs_per_week"].to_numpy()
+        * 52
+    )
+    over = np.flatnonzero(hours > MAX_INSTANCE_HOURS_PER_YEAR)
+    if len(over):
+        pos = int(over[0])
+        raise InputError(
+            f"duration_hours x instance_count x runs_per_week x 52 = {hours[pos]:.3g} instance-hours a year; "
+            f"at most {MAX_INSTANCE_HOURS_PER_YEAR:.3g} allowed",
+            source_location(frame, pos, str(path), "duration_hours"),
+        )
 
 
 # --- YAML ---------------------------------------------------------------------------------
@@ -125,6 +155,7 @@ def _from_pydantic(
 def _problem(error: Any, spec: FieldSpec | None) -> str:
     kind = error["type"]
     value = error.get("input")
+    ctx = error.get("ctx") or {}
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -132,7 +163,19 @@ def _problem(error: Any, spec: FieldSpec | None) -> str:
     if kind == "literal_error" and spec is not None:
         return one_of(value, spec.allowed)
     if spec is not None and kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        return f"{value!r} is out of range; allowed: {spec.range_text()}"
+        return f"{shown(value)} is out of range; allowed: {spec.range_text()}"
+    if kind == "finite_number":
+        return f"{shown(value)} is not a finite number"
+    if kind == "string_pattern_mismatch":
+        return f"{shown(value)} contains a control character (newline, tab, NUL, ...); text must be printable"
+    if kind == "string_too_long":
+        return f"{shown(value)} is too long; at most {ctx.get('max_length')} characters"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "int_from_float":
+        return f"{shown(value)} is not a whole number"
     if spec is not None and kind.startswith(("int_", "float_", "bool_", "string_", "dict_")):
         expected = {
             "int": "a whole number",
@@ -142,46 +185,21 @@ def _problem(error: Any, spec: FieldSpec | None) -> str:
             "tags": "a mapping of key: value",
             "enum": "text",
         }[spec.kind]
-        return f"{value!r} is not {expected}"
-    return f"{value!r}: {error['msg']}"
+        return f"{shown(value)} is not {expected}"
+    return f"{shown(value)}: {error['msg']}"
 
 
 # --- CSV / Parquet ------------------------------------------------------------------------
 
-TEXT_DTYPES = {n: str for n, s in FIELDS.items() if s.kind in ("str", "enum", "tags")}
-TRUE = {"true", "1", "yes", "y", "t"}
-FALSE = {"false", "0", "no", "n", "f", ""}
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    """pyarrow's multi-threaded reader; pandas' own C reader where pyarrow refuses a column
-    (e.g. a whole-number column with gaps), so the row-level checks can say what is wrong."""
-    try:
-        return pd.read_csv(path, dtype=TEXT_DTYPES, engine="pyarrow")
-    except (ValueError, TypeError, pd.errors.ParserError):
-        return pd.read_csv(path, dtype=TEXT_DTYPES, keep_default_na=False, na_values=[""])
+TEXT_KINDS = ("str", "enum", "bool", "tags")
+MAX_ROWS = 20_000_000
+MAX_NUMBER_CHARS = 40
 
 
 def _load_table(path: Path, kind: str) -> pd.DataFrame:
     file = str(path)
-    try:
-        if kind == "csv":
-            # Text fields stay text ("2.10" is a version, not 2.1); numbers and booleans are
-            # parsed by the reader and only re-checked when a bad value made them text.
-            raw = _read_csv(path)
-        else:
-            raw = pd.read_parquet(path)
-    except pd.errors.EmptyDataError:
-        raise InputError("the file is empty", Location(file)) from None
-    except (pd.errors.ParserError, ValueError, OSError) as err:
-        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"cannot read as {kind.upper()}: {text}", Location(file)) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    unknown = [c for c in raw.columns if c not in FIELDS]
-    if unknown:
-        raise InputError(
-            f"unknown column {unknown[0]!r}; allowed: {', '.join(FIELDS)}", Location(file, field=unknown[0])
-        )
+    check_input_file(path, MAX_TABLE_BYTES)
+    raw = _read_csv(path) if kind == "csv" else _read_parquet(path)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise InputError(
@@ -203,11 +221,123 @@ def _load_table(path: Path, kind: str) -> pd.DataFrame:
     return frame
 
 
+def _check_header(names: list[str], file: str) -> list[str]:
+    """Column names: bounded in number, unique, each a documented field."""
+    if len(names) > MAX_COLUMNS:
+        raise InputError(f"{len(names):,} columns; at most {MAX_COLUMNS} allowed", Location(file))
+    clean = [str(c).strip() for c in names]
+    seen: set[str] = set()
+    for c in clean:
+        if c in seen:
+            raise InputError(f"duplicate column {c!r}; each column may appear once", Location(file, field=c))
+        seen.add(c)
+    unknown = [c for c in clean if c not in FIELDS]
+    if unknown:
+        raise InputError(
+            f"unknown column {shown(unknown[0])}; allowed: {', '.join(FIELDS)}",
+            Location(file, field=unknown[0]),
+        )
+    return clean
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """One fixed reading: only an empty field is missing (``NA``, ``None``, ``null`` are text),
+    whatever the locale or engine. Numbers are parsed by pyarrow; when a value is not a
+    number, the file is read again as text so the row-level checks can say where."""
+    file = str(path)
+    header = csv_header(path)
+    names = _check_header(header, file)
+    numeric = {raw for raw, name in zip(header, names, strict=True) if FIELDS[name].kind in ("int", "float")}
+    try:
+        table = arrow_csv(path, header, numeric)
+        if _first_not_finite(table, numeric) is not None:  # 'inf', '1e999': reported from the text
+            raise NotANumber()
+    except NotANumber:
+        table = arrow_csv(path, header, set())
+    if table.num_columns != len(header):  # pragma: no cover - pyarrow checks every row
+        raise InputError("the header and the rows disagree on the number of columns", Location(file))
+    frame = table.to_pandas()
+    frame.columns = names
+    return frame
+
+
+def _first_not_finite(table: Any, columns: Iterable[str]) -> tuple[str, int] | None:
+    """The first (column, position) holding NaN or an infinity in a float column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in columns:
+        col = table.column(name)
+        if not pa.types.is_floating(col.type):
+            continue
+        finite = pc.fill_null(pc.is_finite(col), True)  # null is missing, not NaN
+        if pc.all(finite).as_py() is False:
+            pos = int(np.flatnonzero(~finite.to_numpy(zero_copy_only=False).astype(bool))[0])
+            return name, pos
+    return None
+
+
+ALLOWED_PARQUET = "text, a number or true/false"
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    from pyarrow import parquet as pq
+
+    file = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
+        rows = pf.metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"cannot read as Parquet: {first[:200]}", Location(file)) from None
+    names = _check_header(list(schema.names), file)
+    for name, field in zip(names, schema, strict=True):
+        t = field.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        ok = (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_null(t)
+            or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
+        )
+        if not ok:
+            raise InputError(
+                f"column of type {t}; expected {ALLOWED_PARQUET} (tags as JSON text or key=value;...)",
+                Location(file, field=name),
+            )
+    if rows > MAX_ROWS:
+        raise InputError(f"{rows:,} rows; at most {MAX_ROWS:,} allowed", Location(file))
+    try:
+        table = pf.read()
+    except (pa.ArrowException, OSError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"cannot read as Parquet: {first[:200]}", Location(file)) from None
+    bad = _first_not_finite(table, table.column_names)
+    if bad is not None:  # a NaN is not a missing value: only null is
+        name, pos = bad
+        value = table.column(name)[pos].as_py()
+        raise InputError(
+            f"{shown(value)} is not a finite number",
+            Location(file, row=pos + 1, field=names[list(schema.names).index(name)]),
+        )
+    frame = table.to_pandas()
+    frame.columns = names
+    return frame
+
+
 def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
     """Validate and convert one column; raise on the first bad row.
 
-    Text is checked on its distinct values (a job history repeats the same framework,
-    instance type and precision a million times), then mapped back to the rows.
+    Numbers are checked as arrays against the model's bounds. Text, choices, booleans and
+    tags are checked on their distinct values by the model's own validator (a job history
+    repeats the same framework, instance type and precision a million times), then mapped
+    back to the rows.
     """
     if col is None:
         return _default_column(spec, n)
@@ -226,22 +356,32 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
 
     if spec.required and missing.any():
         _bad(file, missing, col, spec, "required field is missing")
-    if spec.kind in ("str", "enum"):
-        if spec.kind == "enum":
-            bad_u = ~cleaned.isin(spec.allowed).to_numpy() & ~u_missing
-            if bad_u.any():
-                _bad(file, rows_where(bad_u), col, spec, None)
-        fill_value = spec.default if spec.kind == "enum" else None
-        lookup = np.append(np.where(u_missing, fill_value, cleaned.to_numpy(dtype=object)), fill_value)
-        return lookup[codes]
-    if spec.kind == "bool":
-        low = cleaned.str.lower()
-        bad_u = ~low.isin(TRUE | FALSE).to_numpy()
-        if bad_u.any():
-            _bad(file, rows_where(bad_u), col, spec, "is not true or false")
-        return np.append(low.isin(TRUE).to_numpy(), bool(spec.default))[codes]
-    if spec.kind == "tags":
-        return _tags_column(cleaned, codes, u_missing, col, file, spec)
+    if spec.kind in TEXT_KINDS:
+        present = np.flatnonzero(~u_missing)
+        if spec.kind == "tags":
+            texts = cleaned.to_numpy(dtype=object)
+            values: list[Any] = [
+                _parse_tags(texts[i], file, spec, rows_where(_only(int(i), len(texts)))) for i in present
+            ]
+        else:
+            values = cleaned.iloc[present].tolist()
+        try:
+            checked = value_adapter(spec.name).validate_python(values)
+        except ValidationError as err:
+            first = err.errors()[0]
+            u = int(present[int(first["loc"][0])])
+            pos = int(np.flatnonzero(codes == u)[0])
+            raise InputError(_problem(first, spec), Location(file, row=pos + 1, field=spec.name)) from None
+        if spec.kind == "tags":
+            checked = [json.dumps(t, sort_keys=True) for t in checked]
+        fill: Any = "{}" if spec.kind == "tags" else spec.default
+        lookup = np.full(len(cleaned) + 1, fill, dtype=object)
+        lookup[present] = np.asarray(checked, dtype=object) if checked else lookup[present]
+        out = lookup[codes]
+        return out.astype(bool) if spec.kind == "bool" else out
+    too_long = (cleaned.str.len() > MAX_NUMBER_CHARS).to_numpy()
+    if too_long.any():
+        _bad(file, rows_where(too_long), col, spec, f"is not a number (over {MAX_NUMBER_CHARS} characters)")
     numbers_u = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     bad_u = np.isnan(numbers_u) & ~u_missing
     if bad_u.any():
@@ -256,12 +396,21 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
     return _numbers(numbers, col, missing, spec, file)
 
 
+def _only(i: int, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
+
 def _numbers(numbers: pd.Series, col: pd.Series, missing: np.ndarray, spec: FieldSpec, file: str) -> Any:
-    """Range and whole-number checks on an already numeric column."""
+    """Finite, whole where it must be, within the model's bounds: checked on the whole array."""
     if spec.required and missing.any():
         _bad(file, missing, col, spec, "required field is missing")
     values = numbers.to_numpy(dtype=float)
     present = ~missing
+    infinite = ~np.isfinite(values) & present
+    if infinite.any():
+        _bad(file, infinite, col, spec, "is not a finite number")
     if spec.kind == "int":
         bad = (np.mod(values, 1) != 0) & present
         if bad.any():
@@ -284,51 +433,61 @@ def _numbers(numbers: pd.Series, col: pd.Series, missing: np.ndarray, spec: Fiel
     return values
 
 
-def _tags_column(
-    cleaned: pd.Series, codes: np.ndarray, u_missing: np.ndarray, col: pd.Series, file: str, spec: FieldSpec
-) -> Any:
-    """CSV tags: a JSON object ('{"team": "nlp"}') or 'team=nlp;owner=ana'."""
-    canonical = np.full(len(cleaned) + 1, "{}", dtype=object)
-    for i, raw in enumerate(cleaned):
-        if u_missing[i]:
-            continue
-        tags = _parse_tags(raw)
-        if tags is None:
-            _bad(file, codes == i, col, spec, 'is not tags; write {"key": "value"} or key=value;key2=value2')
-        canonical[i] = json.dumps(tags, sort_keys=True)
-    return canonical[codes]
+TAGS_HELP = 'write {"key": "value"} or key=value;key2=value2'
 
 
-def _parse_tags(text: str) -> dict[str, str] | None:
+def _parse_tags(text: str, file: str, spec: FieldSpec, rows: np.ndarray) -> dict[str, str]:
+    """CSV tags: a JSON object ('{"team": "nlp"}') or 'team=nlp;owner=ana'. A key given twice
+    or a nested value is an error, not silently resolved."""
+
+    def bad(problem: str) -> InputError:
+        pos = int(np.flatnonzero(rows)[0])
+        return InputError(f"{shown(text)} {problem}", Location(file, row=pos + 1, field=spec.name))
+
     if text.startswith("{"):
+
+        def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            keys = [k for k, _ in pairs]
+            for k in keys:
+                if keys.count(k) > 1:
+                    raise bad(f"has the key {shown(k)} twice")
+            return dict(pairs)
+
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            return None
+            value = json.loads(text, object_pairs_hook=no_duplicates)
+        except (json.JSONDecodeError, RecursionError):
+            raise bad(f"is not tags; {TAGS_HELP}") from None
         if not isinstance(value, dict):
-            return None
+            raise bad(f"is not tags; {TAGS_HELP}")
+        for k, v in value.items():
+            if isinstance(v, dict | list):
+                raise bad(f"has a nested value under {shown(k)}; tag values are text")
         return {str(k): "" if v is None else str(v) for k, v in value.items()}
     out: dict[str, str] = {}
     for part in text.split(";"):
         if not part.strip():
             continue
         if "=" not in part:
-            return None
+            raise bad(f"is not tags; {TAGS_HELP}")
         k, v = part.split("=", 1)
+        if k.strip() in out:
+            raise bad(f"has the key {shown(k.strip())} twice")
         out[k.strip()] = v.strip()
     return out
 
 
-def _bad(file: str, mask: pd.Series, col: pd.Series, spec: FieldSpec, problem: str | None) -> None:
+def _bad(file: str, mask: Any, col: pd.Series, spec: FieldSpec, problem: str | None) -> None:
     pos = int(np.flatnonzero(np.asarray(mask))[0])
     value = col.iloc[pos]
     if isinstance(value, np.generic):
         value = value.item()
-    shown = None if (value is None or (isinstance(value, float) and np.isnan(value))) else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    shown_value = None if (value is None or (isinstance(value, float) and np.isnan(value))) else value
     text = (
         problem
         if problem and problem.startswith("required")
-        else (one_of(shown, spec.allowed) if problem is None else f"{shown!r} {problem}")
+        else (one_of(shown_value, spec.allowed) if problem is None else f"{shown(shown_value)} {problem}")
     )
     raise InputError(text, Location(file, row=pos + 1, field=spec.name))
 

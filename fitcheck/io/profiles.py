@@ -8,12 +8,16 @@ edited. ``--prices DIR`` overlays live prices written by ``fitcheck prices refre
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from fitcheck.core.profile import Policy, Profile
-from fitcheck.errors import InputError, Location
+from fitcheck.core.schema import MAX_HOURLY_PRICE_USD
+from fitcheck.errors import InputError, Location, shown
+from fitcheck.io.csvfile import read_text_table
 from fitcheck.io.yamlfile import key_line, load_yaml, plain
 
 INSTANCE_COLUMNS = (
@@ -42,15 +46,21 @@ TESTED_COLUMNS = (
     "batch_size_native",
     "batch_size_compiler",
 )
+# One tested-models row per framework release, model, instance, precision and length.
+TESTED_KEY = ("framework", "framework_version", "model", "instance_type", "precision", "sequence_length")
 PRICE_COLUMNS = ("instance_type", "region", "price_usd_per_hour", "price_basis", "price_source", "price_date")
 
 
 def default_profile_dir() -> Path:
-    """The bundled profile: inside the installed package, else the source checkout."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_bundled_profiles" / "default", here.parent / "profiles" / "default"):
-        if (candidate / "policy.yaml").exists():
-            return candidate
+    """The bundled profile: package data of an installed wheel (found with
+    :mod:`importlib.resources`), else the ``profiles/`` folder of a source checkout."""
+    from importlib.resources import files
+
+    package = files("fitcheck")
+    candidates = [package / "_bundled_profiles" / "default", package / ".." / "profiles" / "default"]
+    for candidate in candidates:
+        if candidate.joinpath("policy.yaml").is_file():
+            return Path(str(candidate)).resolve()
     raise InputError("the bundled profile is missing from this installation; reinstall fitcheck")
 
 
@@ -62,11 +72,17 @@ def load_profile(directory: Path | None = None) -> Profile:
     instances = _read_csv(folder / "instances.csv", INSTANCE_COLUMNS)
     for col in ("stc_tested", "smddp_supported"):
         instances[col] = instances[col].str.lower().eq("true")
-    for col in ("accelerators", "accelerator_memory_gb_total", "price_usd_per_hour"):
-        instances[col] = _numbers(instances, col, folder / "instances.csv")
+    for col, bounds in (
+        ("accelerators", {"ge": 0.0, "le": 64.0}),
+        ("accelerator_memory_gb_total", {"ge": 0.0, "le": 100_000.0}),
+        ("price_usd_per_hour", {"gt": 0.0, "le": MAX_HOURLY_PRICE_USD}),
+    ):
+        instances[col] = _numbers(instances, col, folder / "instances.csv", **bounds)
+    _no_duplicates(instances, "instance_type", folder / "instances.csv")
     tested = _read_csv(folder / "tested_models.csv", TESTED_COLUMNS)
     for col in ("sequence_length", "batch_size_native", "batch_size_compiler"):
         tested[col] = pd.to_numeric(tested[col], errors="coerce")
+    _no_duplicate_rows(tested, TESTED_KEY, folder / "tested_models.csv")
     return Profile(
         name=folder.name,
         policy=policy,
@@ -83,7 +99,10 @@ def apply_prices(profile: Profile, prices_dir: Path) -> Profile:
     if not Path(prices_dir).is_dir():
         raise InputError("price folder does not exist", Location(str(prices_dir)))
     prices = _read_csv(path, PRICE_COLUMNS)
-    prices["price_usd_per_hour"] = _numbers(prices, "price_usd_per_hour", path)
+    prices["price_usd_per_hour"] = _numbers(
+        prices, "price_usd_per_hour", path, gt=0.0, le=MAX_HOURLY_PRICE_USD
+    )
+    _no_duplicates(prices, "instance_type", path)
     instances = profile.instances.copy()
     live = prices.drop_duplicates("instance_type", keep="last").set_index("instance_type")
     hit = instances.index.intersection(live.index)
@@ -103,7 +122,7 @@ def apply_prices(profile: Profile, prices_dir: Path) -> Profile:
 def _load_policy(path: Path) -> Policy:
     doc = load_yaml(path)
     try:
-        return Policy.model_validate(plain(doc))
+        policy = Policy.model_validate(plain(doc))
     except ValidationError as err:
         first = err.errors()[0]
         loc = [p for p in first["loc"]]
@@ -117,30 +136,82 @@ def _load_policy(path: Path) -> Policy:
         field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
         msg = first["msg"].removeprefix("Value error, ")
         raise InputError(msg, Location(str(path), line, field=field or None)) from None
+    _known_rules(policy, doc, path)
+    return policy
+
+
+def _known_rules(policy: Policy, doc: Any, path: Path) -> None:
+    """Every rule_weights key must name a rule (a typo would silently weigh 1)."""
+    from fitcheck.core.rules import RULES
+
+    ids = [r.id for r in RULES]
+    for key in policy.rule_weights:
+        if key not in ids:
+            line = key_line(doc.get("rule_weights"), key) if hasattr(doc, "get") else None
+            raise InputError(
+                f"{shown(key)} is not a rule; rules are {', '.join(ids)}",
+                Location(str(path), line, field=f"rule_weights.{key}"),
+            )
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError("no such file", Location(str(path)))
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        raise InputError(f"cannot read as CSV: {err}", Location(str(path))) from None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"missing column {missing[0]!r} (needs: {', '.join(columns)})",
-            Location(str(path), field=missing[0]),
-        )
-    return frame
+    """Every field as text; only an empty field is empty (``NA`` stays ``NA``); a row with
+    more or fewer fields than the header is an error."""
+    return read_text_table(path, columns)
 
 
-def _numbers(frame: pd.DataFrame, col: str, path: Path) -> pd.Series:
-    values = pd.to_numeric(frame[col], errors="coerce")
+def _numbers(
+    frame: pd.DataFrame,
+    col: str,
+    path: Path,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+) -> pd.Series:
+    """A numeric column: every value a finite number within the bounds."""
+    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
     bad = values.isna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise InputError(
-            f"{frame[col].iloc[row]!r} is not a number", Location(str(path), row=row + 1, field=col)
+            f"{shown(frame[col].iloc[row])} is not a number", Location(str(path), row=row + 1, field=col)
         )
+    v = values.to_numpy(dtype=float)
+    out = ~np.isfinite(v)
+    allowed = []
+    if gt is not None:
+        out |= v <= gt
+        allowed.append(f"> {gt:g}")
+    if ge is not None:
+        out |= v < ge
+        allowed.append(f">= {ge:g}")
+    if le is not None:
+        out |= v > le
+        allowed.append(f"<= {le:g}")
+    if out.any():
+        row = int(out.nonzero()[0][0])
+        what = f"is out of range; allowed: {' and '.join(allowed)}" if allowed else "is not a finite number"
+        raise InputError(f"{shown(frame[col].iloc[row])} {what}", Location(str(path), row=row + 1, field=col))
     return values
+
+
+def _no_duplicates(frame: pd.DataFrame, col: str, path: Path) -> None:
+    dup = frame[col].duplicated().to_numpy().nonzero()[0]
+    if len(dup):
+        row = int(dup[0])
+        first = int((frame[col] == frame[col].iloc[row]).to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{shown(frame[col].iloc[row])} appears twice (first at row {first + 1}); each may appear once",
+            Location(str(path), row=row + 1, field=col),
+        )
+
+
+def _no_duplicate_rows(frame: pd.DataFrame, key: tuple[str, ...], path: Path) -> None:
+    dup = frame.duplicated(list(key)).to_numpy().nonzero()[0]
+    if len(dup):
+        row = int(dup[0])
+        raise InputError(
+            f"duplicate row: {', '.join(f'{k}={shown(frame[k].iloc[row])}' for k in key[:4])} "
+            f"appears twice; each ({', '.join(key)}) may appear once",
+            Location(str(path), row=row + 1, field="model"),
+        )
