@@ -59,18 +59,7 @@ def analyze(
         "provenance": provenance(inventory, profile),
         "price_catalog": price_summary(result.table, profile, now.date()),
         "totals": totals(result.table, finance, now.date()),
-        "profile": {
-            "name": profile.name,
-            "sources": profile.sources,
-            "thresholds": profile.policy.thresholds.model_dump(),
-            "measured_policy": profile.policy.measured.model_dump(),
-            "compile_overhead_minutes": profile.policy.compile_overhead_minutes,
-            "dynamic_shape_compilations": profile.policy.dynamic_shape_compilations,
-            "benchmark": profile.policy.benchmark.model_dump(),
-            "finance": finance.model_dump(),
-            "rule_weights": profile.policy.rule_weights,
-            "priors": [p.model_dump() for p in profile.policy.priors],
-        },
+        "profile": profile_summary(profile),
         "formulas": [{"name": n, "formula": f} for n, f in (*FORMULAS, *FINANCE_FORMULAS)],
         "evidence": {
             "bench_files": [str(p) for p in bench_paths or []],
@@ -81,6 +70,22 @@ def analyze(
         "unmatched_bench_results": [*unusable, *result.meta.get("unmatched_bench_results", [])],
     }
     return result.with_meta(meta)
+
+
+#: policy sections whose name in the JSON ``profile`` differs from policy.yaml's
+PROFILE_KEYS = {"measured": "measured_policy"}
+
+
+def profile_summary(profile: Profile) -> dict[str, Any]:
+    """The profile as used: its name, the files it came from and every section of its policy
+    (each threshold, version range, dynamic-shape model, prior, weight and finance setting), so
+    a reviewer sees every number the decisions read."""
+    policy = profile.policy.model_dump()
+    return {
+        "name": profile.name,
+        "sources": profile.sources,
+        **{PROFILE_KEYS.get(k, k): v for k, v in policy.items()},
+    }
 
 
 def provenance(inventory: Path | str, profile: Profile) -> dict[str, Any]:

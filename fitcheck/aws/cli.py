@@ -1,8 +1,9 @@
 """Typer command groups for AWS: ``fitcheck import sagemaker`` and ``fitcheck prices refresh``.
 
 Thin wrappers: each parses options, calls one plain function of :mod:`fitcheck.aws` (which
-imports boto3 only when it runs), prints a short summary and maps errors to exit codes:
-bad input / credentials / region / access -> 2, an AWS failure part-way -> 1.
+imports boto3 only when it runs) and prints a short summary. Failures are raised, not printed:
+the command line's one handler (``fitcheck.cli``) prints each as one line with its exit code
+(bad input / credentials / region / access -> 2, an AWS failure part-way -> 1).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, InputError
+from fitcheck.errors import InputError, Location
 
 import_app = typer.Typer(
     help="Import workload inventories from where the truth lives.",
@@ -36,11 +37,6 @@ def _import_group() -> None:
 @prices_app.callback()
 def _prices_group() -> None:
     """Live instance prices."""
-
-
-def _error(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 class _BarReporter:
@@ -89,115 +85,131 @@ def _reporter(show: bool) -> Any:
     return PlainReporter(sys.stderr)
 
 
-@import_app.command("sagemaker")
+IMPORT_EXAMPLES = """Examples:
+fitcheck import sagemaker --region us-east-1 --since 2025-01-01
+fitcheck import sagemaker --name-contains bert --group-tag team -o bert.yaml
+fitcheck import sagemaker --resume        continue a stopped import
+Then: fitcheck analyze workloads.yaml
+"""
+
+PRICES_EXAMPLES = """Examples:
+fitcheck prices refresh --region eu-west-1
+fitcheck prices refresh --inventory workloads.yaml -o prices
+Then: fitcheck analyze workloads.yaml --prices prices
+"""
+
+
+@import_app.command("sagemaker", epilog=IMPORT_EXAMPLES)
 def import_sagemaker_cmd(
     region: Annotated[
         str | None,
-        typer.Option("--region", help="AWS region (default: AWS_DEFAULT_REGION / profile)"),
+        typer.Option(
+            "--region", metavar="REGION", help="AWS region (default: AWS_DEFAULT_REGION or the profile's)"
+        ),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Jobs created on or after (YYYY-MM-DD or ISO time)"),
+        typer.Option("--since", metavar="DATE", help="Jobs created on or after (YYYY-MM-DD or ISO time)"),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Jobs created up to this day, inclusive")
+        str | None, typer.Option("--until", metavar="DATE", help="Jobs created up to this day, inclusive")
     ] = None,
     name_contains: Annotated[
         str | None, typer.Option("--name-contains", help="Only jobs whose name contains this")
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Inventory to write")] = Path(
-        "workloads.yaml"
-    ),
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="Inventory to write (its folder must exist)"),
+    ] = Path("workloads.yaml"),
     workers: Annotated[int, typer.Option("--workers", help="Concurrent AWS calls")] = 8,
     group_tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--group-tag", help="Tag whose value names the workload (repeatable; default: workload)"
+            "--group-tag",
+            metavar="TAG",
+            help="Tag whose value names the workload (repeatable; default: workload)",
         ),
     ] = None,
     stale_days: Annotated[
-        float, typer.Option("--stale-days", help="A workload without a run for this many days has stopped")
+        float,
+        typer.Option(
+            "--stale-days", metavar="DAYS", help="A workload without a run for this many days has stopped"
+        ),
     ] = 30.0,
     include_stopped: Annotated[
         bool, typer.Option("--include-stopped", help="Write stopped workloads too (tagged as stopped)")
     ] = False,
     gpu: Annotated[
         bool,
-        typer.Option("--gpu-utilization/--no-gpu-utilization", help="Read GPU utilisation from CloudWatch"),
+        typer.Option(
+            "--gpu-utilization/--no-gpu-utilization",
+            show_default=False,
+            help="Read GPU utilisation from CloudWatch (default: on)",
+        ),
     ] = True,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a failed import from its partial files")
     ] = False,
     progress: Annotated[
-        bool, typer.Option("--progress/--no-progress", help="Show progress on stderr")
+        bool,
+        typer.Option("--progress/--no-progress", show_default=False, help="Progress on stderr (default: on)"),
     ] = True,
 ) -> None:
     """Import the SageMaker training-job history into a workload inventory."""
     from fitcheck.aws.grouping import DEFAULT_GROUP_TAGS
-    from fitcheck.aws.importer import ImportInterrupted, NothingToWrite, import_sagemaker
-    from fitcheck.aws.session import AwsFailure
+    from fitcheck.aws.importer import import_sagemaker
+    from fitcheck.io.atomic import check_output_path
 
-    try:
-        result = import_sagemaker(
-            region=region,
-            since=since,
-            until=until,
-            name_contains=name_contains,
-            output=output,
-            max_workers=workers,
-            progress=_reporter(progress),
-            group_tags=tuple(group_tag) if group_tag else DEFAULT_GROUP_TAGS,
-            stale_days=stale_days,
-            include_stopped=include_stopped,
-            gpu_utilization=gpu,
-            resume=resume,
-        )
-    except NothingToWrite as err:
-        for line in err.result.summary_lines():
-            typer.echo(line, err=True)
-        raise _error(str(err), EXIT_INPUT) from None
-    except InputError as err:
-        raise _error(str(err), EXIT_INPUT) from None
-    except ImportInterrupted as err:
-        for line in err.result.summary_lines():
-            typer.echo(line, err=True)
-        raise _error(str(err), EXIT_INPUT if err.input_error else EXIT_FAILURE) from None
-    except AwsFailure as err:
-        raise _error(str(err), EXIT_FAILURE) from None
+    check_output_path(output)  # before any AWS call: a wrong path costs nothing
+    result = import_sagemaker(
+        region=region,
+        since=since,
+        until=until,
+        name_contains=name_contains,
+        output=output,
+        max_workers=workers,
+        progress=_reporter(progress),
+        group_tags=tuple(group_tag) if group_tag else DEFAULT_GROUP_TAGS,
+        stale_days=stale_days,
+        include_stopped=include_stopped,
+        gpu_utilization=gpu,
+        resume=resume,
+    )
     for line in result.summary_lines():
         typer.echo(line)
     typer.echo(f"wrote {result.written}")
 
 
-@prices_app.command("refresh")
+@prices_app.command("refresh", epilog=PRICES_EXAMPLES)
 def prices_refresh_cmd(
     region: Annotated[
         str | None,
         typer.Option(
-            "--region", help="Region whose prices to fetch (default: the inventory's, else us-east-1)"
+            "--region",
+            metavar="REGION",
+            help="Region whose prices to fetch (default: the inventory's, else us-east-1)",
         ),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for prices.csv")] = Path("prices"),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FOLDER", help="Folder for prices.csv (created; its parent must exist)"
+        ),
+    ] = Path("prices"),
     inventory: Annotated[
         Path | None,
-        typer.Option("--inventory", help="Price the instance types of this inventory only"),
+        typer.Option("--inventory", metavar="FILE", help="Price the instance types of this inventory only"),
     ] = None,
     progress: Annotated[
-        bool, typer.Option("--progress/--no-progress", help="Show progress on stderr")
+        bool,
+        typer.Option("--progress/--no-progress", show_default=False, help="Progress on stderr (default: on)"),
     ] = True,
 ) -> None:
     """Fetch on-demand SageMaker training prices from the AWS Price List API."""
     from fitcheck.aws.prices import refresh_prices
-    from fitcheck.aws.session import AwsFailure
 
-    try:
-        result = refresh_prices(
-            region=region, output=output, inventory=inventory, progress=_reporter(progress)
-        )
-    except InputError as err:
-        raise _error(str(err), EXIT_INPUT) from None
-    except AwsFailure as err:
-        raise _error(str(err), EXIT_FAILURE) from None
+    _prices_folder(output)
+    result = refresh_prices(region=region, output=output, inventory=inventory, progress=_reporter(progress))
     dates = sorted({p.date for p in result.prices})
     typer.echo(
         f"{len(result.prices)} price(s) for {result.prices[0].region} written to {result.path} "
@@ -205,3 +217,18 @@ def prices_refresh_cmd(
     )
     if result.missing:
         typer.echo(f"no on-demand training price found for: {', '.join(result.missing)}")
+
+
+def _prices_folder(folder: Path) -> None:
+    """The price folder named by ``--output``, checked before any AWS call: an existing folder,
+    or a new one in an existing folder (the fetch creates that one folder, never its parents)."""
+    from fitcheck.aws.prices import PRICES_FILE
+    from fitcheck.io.atomic import check_output_path
+
+    where = Location(str(folder), field="--output")
+    if folder.exists() and not folder.is_dir():
+        raise InputError("is a file; give the folder prices.csv goes to", where)
+    if folder.is_dir():
+        check_output_path(folder / PRICES_FILE, option="--output")
+    else:
+        check_output_path(folder, option="--output")  # its parent must exist and be writable

@@ -37,7 +37,7 @@ REQUIREMENTS = (
     "pandas>=2.1",
     "numpy>=1.26",
     "pyarrow>=15",
-    "matplotlib>=3.8",
+    "jinja2>=3.1",
     "nvidia-ml-py>=12.535",
 )
 _PACKAGE_SUFFIXES = (".py", ".yaml", ".csv", ".j2", ".html", ".css", ".json", ".md")

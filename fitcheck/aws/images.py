@@ -93,6 +93,49 @@ def parse_image_uri(uri: str | None) -> ImageInfo:
     )
 
 
+#: from this TensorFlow release on, Keras 3 compiles with XLA by default (jit_compile="auto")
+TF_XLA_DEFAULT_FROM = (2, 16, 0)
+
+
+def version_tuple(text: str | None) -> tuple[int, int, int] | None:
+    """``"2.11"`` -> ``(2, 11, 0)``; None when the image names no version."""
+    if not text:
+        return None
+    parts = [int(p) for p in text.split(".")[:3] if p.isdigit()]
+    if not parts:
+        return None
+    padded = [*parts, 0, 0]
+    return padded[0], padded[1], padded[2]
+
+
+def tf_xla_image_problem(image: str) -> str | None:
+    """Why ``image`` cannot run a TensorFlow XLA pair (None when it can).
+
+    The pair switches XLA auto-clustering on and off through ``TF_XLA_FLAGS``, which only
+    TensorFlow reads; on a CPU image there is no GPU kernel to fuse; and from TensorFlow 2.16
+    Keras 3 compiles with XLA by default (``jit_compile="auto"``), so the "eager" job would
+    be compiled too and the pair would compare XLA with XLA.
+    """
+    info = parse_image_uri(image)
+    if info.framework != "tensorflow":
+        return f"TensorFlow XLA runs only in a TensorFlow image; {image!r} is a {info.framework} image"
+    if info.device == "cpu":
+        return f"{image!r} is a CPU image: a TensorFlow XLA pair runs on a GPU image"
+    version = version_tuple(info.framework_version)
+    if version is not None and version < (2, 0, 0):
+        return (
+            f"{image!r} has TensorFlow {info.framework_version}: TensorFlow 1.x has no jit_compile; "
+            "upgrade the job to TensorFlow 2 first"
+        )
+    if version is not None and version >= TF_XLA_DEFAULT_FROM:
+        return (
+            f"{image!r} has TensorFlow {info.framework_version}: from 2.16 Keras 3 already compiles with "
+            'XLA by default (jit_compile="auto"), so the eager job would be compiled too; check whether '
+            "the job compiles already instead, or pair on a TensorFlow 2.15 or older image"
+        )
+    return None
+
+
 def is_sdk_default_name(signature: str, image: ImageInfo) -> bool:
     """Whether a job-name signature is the SDK's default (the image's repository name).
 

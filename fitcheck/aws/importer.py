@@ -42,7 +42,7 @@ from fitcheck.aws.grouping import (
 from fitcheck.aws.mapping import IMPORTED_STATUSES, JobRecord, job_record, record_from_dict, record_to_dict
 from fitcheck.aws.progress import NullReporter, Reporter
 from fitcheck.aws.session import AwsFailure, aws_errors, client, make_session, resolve_region
-from fitcheck.errors import InputError, Location
+from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, FitcheckError, InputError, Location
 from fitcheck.io.atomic import atomic_write_text
 
 PAGE_SIZE = 100  # ListTrainingJobs MaxResults
@@ -52,11 +52,11 @@ DESCRIBING = "describing training jobs"
 READING_GPU = "reading GPU utilisation"
 
 
-class ImportInterrupted(Exception):
+class ImportInterrupted(FitcheckError):
     """The import stopped part-way; ``result`` tells what was kept and written."""
 
     def __init__(self, message: str, result: ImportResult, input_error: bool) -> None:
-        super().__init__(message)
+        super().__init__(message, EXIT_INPUT if input_error else EXIT_FAILURE, details=result.summary_lines())
         self.result = result
         self.input_error = input_error
 
@@ -67,6 +67,7 @@ class NothingToWrite(InputError):
     def __init__(self, message: str, result: ImportResult) -> None:
         super().__init__(message)
         self.result = result
+        self.details = tuple(result.summary_lines())
 
 
 @dataclass(frozen=True)

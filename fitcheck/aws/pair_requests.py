@@ -8,6 +8,10 @@ in the job name, the ``fitcheck:variant`` tag and the compiler switch:
   multi-GPU pair would run PyTorch/XLA multi-worker on one side only).
 - torch.compile: the environment variable ``FITCHECK_TORCH_COMPILE`` "0"/"1", read by the
   entry point (never a hyperparameter a strict argument parser would reject).
+- TensorFlow XLA (tf-xla): XLA auto-clustering through TensorFlow's own environment switch,
+  ``TF_XLA_FLAGS=--tf_xla_auto_jit=2`` in the compiled job and ``--tf_xla_auto_jit=-1`` (off)
+  in the eager one, which needs no code change; ``FITCHECK_TF_XLA`` "0"/"1" tells an entry
+  point that sets ``jit_compile`` itself which side it is on.
 
 Both disable the Debugger profiler. :func:`like_settings` clones what both jobs share from a
 past job; :func:`pair_specs` and :func:`launch_order` lay out several interleaved pairs.
@@ -27,7 +31,8 @@ from fitcheck.errors import InputError, Location, one_of
 
 STC = "sagemaker-training-compiler"
 TORCH_COMPILE = "torch.compile"
-COMPILERS = (STC, TORCH_COMPILE)
+TF_XLA = "tf-xla"
+COMPILERS = (STC, TORCH_COMPILE, TF_XLA)
 _ALIASES = {
     "stc": STC,
     "trcomp": STC,
@@ -35,8 +40,17 @@ _ALIASES = {
     "torch.compile": TORCH_COMPILE,
     "torch-compile": TORCH_COMPILE,
     "inductor": TORCH_COMPILE,
+    "tf-xla": TF_XLA,
+    "tf_xla": TF_XLA,
+    "tensorflow-xla": TF_XLA,
 }
 TORCH_COMPILE_ENV = "FITCHECK_TORCH_COMPILE"
+# TensorFlow's switch for XLA auto-clustering (tensorflow/compiler/jit/flags.h: tf_xla_auto_jit
+# -1 off, 0 the session's setting, 1 on for what very likely gains, 2 on for everything)
+TF_XLA_FLAGS_ENV = "TF_XLA_FLAGS"
+TF_XLA_ON = "--tf_xla_auto_jit=2"
+TF_XLA_OFF = "--tf_xla_auto_jit=-1"
+TF_XLA_ENV = "FITCHECK_TF_XLA"
 VARIANTS = ("eager", "compiled")
 
 METRIC_THROUGHPUT = "fitcheck:samples_per_second"
@@ -121,10 +135,14 @@ def compiler_hyperparameters(compiler: str, variant: str, distributed: bool) -> 
 
 
 def compiler_environment(compiler: str, variant: str) -> dict[str, str]:
-    """Environment variables that differ between the two jobs (torch.compile: read by the script)."""
-    if compiler == STC:
-        return {}
-    return {TORCH_COMPILE_ENV: "1" if variant == "compiled" else "0"}
+    """Environment variables that differ between the two jobs: torch.compile's flag, read by the
+    script; TensorFlow XLA's auto-clustering switch, read by TensorFlow itself, and its flag."""
+    on = variant == "compiled"
+    if compiler == TORCH_COMPILE:
+        return {TORCH_COMPILE_ENV: "1" if on else "0"}
+    if compiler == TF_XLA:
+        return {TF_XLA_FLAGS_ENV: TF_XLA_ON if on else TF_XLA_OFF, TF_XLA_ENV: "1" if on else "0"}
+    return {}
 
 
 def slug(text: str) -> str:
@@ -197,7 +215,8 @@ def like_settings(desc: Mapping[str, Any]) -> dict[str, Any]:
     environment, KMS keys, volume, network isolation and traffic encryption.
 
     SageMaker's own (``sagemaker_*``) and fitcheck's hyperparameters and every compiler switch
-    are left out, so the eager job is not compiled by a flag the past job carried.
+    (``TF_XLA_FLAGS`` in the environment included) are left out, so the eager job is not
+    compiled by a flag the past job carried.
     """
     skip = {k.replace("_", "") for k in COMPILER_FLAGS}
     hp = {
@@ -209,7 +228,7 @@ def like_settings(desc: Mapping[str, Any]) -> dict[str, Any]:
     env = {
         str(k): str(v)
         for k, v in (desc.get("Environment") or {}).items()
-        if not str(k).startswith("FITCHECK_")
+        if not str(k).startswith("FITCHECK_") and str(k) != TF_XLA_FLAGS_ENV
     }
     resources = desc.get("ResourceConfig") or {}
     return {

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fitcheck.aws.images import parse_image_uri
+from fitcheck.aws.images import parse_image_uri, tf_xla_image_problem
 from fitcheck.aws.pair_requests import (
     _ROLE,
     COMPILERS,
@@ -44,6 +44,9 @@ from fitcheck.aws.pair_requests import (
     POLL_SECONDS,
     STC,
     TERMINAL,
+    TF_XLA,
+    TF_XLA_ENV,
+    TF_XLA_FLAGS_ENV,
     TORCH_COMPILE,
     TORCH_COMPILE_ENV,
     VARIANTS,
@@ -74,6 +77,9 @@ __all__ = [
     "METRIC_LOSS",
     "METRIC_THROUGHPUT",
     "STC",
+    "TF_XLA",
+    "TF_XLA_ENV",
+    "TF_XLA_FLAGS_ENV",
     "TORCH_COMPILE",
     "TORCH_COMPILE_ENV",
     "VARIANTS",
@@ -145,7 +151,7 @@ def _workload_from_inventory(inventory: Path, workload: str) -> dict[str, Any]:
     return dict(rows.iloc[0].to_dict())
 
 
-def _accelerators(instance_type: str) -> int | None:
+def _catalog_row(instance_type: str) -> dict[str, str] | None:
     import csv
 
     from fitcheck.aws.prices import default_catalog_path
@@ -154,10 +160,29 @@ def _accelerators(instance_type: str) -> int | None:
         with open(default_catalog_path(), encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 if row.get("instance_type") == instance_type:
-                    return int(row.get("accelerators") or 0)
+                    return row
     except (InputError, OSError, ValueError):
         return None
     return None
+
+
+def _accelerators(instance_type: str) -> int | None:
+    row = _catalog_row(instance_type)
+    try:
+        return None if row is None else int(row.get("accelerators") or 0)
+    except ValueError:
+        return None
+
+
+def _gpus(instance_type: str) -> int | None:
+    """NVIDIA GPUs per instance (0 for CPU and Trainium instances: no CUDA compute capability);
+    None when the catalog does not know the instance type."""
+    row = _catalog_row(instance_type)
+    if row is None:
+        return None
+    if not (row.get("compute_capability") or "").strip():
+        return 0
+    return _accelerators(instance_type)
 
 
 @dataclass(frozen=True)
@@ -234,6 +259,10 @@ def bench_on_sagemaker(
             f"torch.compile runs only in a PyTorch image; {image!r} is a {info.framework} image",
             Location(field="--image"),
         )
+    if compiler == TF_XLA:
+        problem = tf_xla_image_problem(image)
+        if problem:
+            raise InputError(problem, Location(field="--image"))
     if compiler == TORCH_COMPILE and info.framework_version:
         if int(info.framework_version.split(".")[0]) < 2:
             raise InputError(
@@ -253,9 +282,10 @@ def bench_on_sagemaker(
     if count < 1:
         raise InputError(f"{count} is not >= 1", Location(field="--instance-count"))
     gpus = _accelerators(instance_type)
-    if compiler == STC and gpus == 0:
+    if compiler in (STC, TF_XLA) and _gpus(instance_type) == 0:
+        what = "the SageMaker Training Compiler needs" if compiler == STC else "a TensorFlow XLA pair runs on"
         raise InputError(
-            f"{instance_type} has no GPU: the SageMaker Training Compiler needs a GPU instance",
+            f"{instance_type} has no GPU: {what} a GPU instance",
             Location(field="--instance-type"),
         )
     if compiler == STC and (count > 1 or (gpus or 1) > 1):

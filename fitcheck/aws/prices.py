@@ -299,5 +299,6 @@ def refresh_prices(
             Location(field="--region"),
         )
     target = Path(output) / PRICES_FILE
+    Path(output).mkdir(exist_ok=True)  # the price folder itself; a missing parent is an error
     atomic_write_text(target, render_prices_csv(prices))
     return RefreshResult(target, prices, missing)

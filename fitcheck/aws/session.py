@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from fitcheck import __version__
-from fitcheck.errors import InputError, Location, closest
+from fitcheck.errors import FitcheckError, InputError, Location, closest
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -51,7 +51,7 @@ _THROTTLED = {
 }
 
 
-class AwsFailure(Exception):
+class AwsFailure(FitcheckError):
     """An AWS call failed for a reason that is not the user's input (exit code 1)."""
 
 

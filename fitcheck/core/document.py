@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from fitcheck.core.profile import DynamicShapes, MultiNode, Versions
 from fitcheck.core.schema import FIELDS
 
 #: the most workloads one saved analysis may hold (an import writes at most this many)
@@ -51,6 +52,8 @@ class Finding(_Doc):
 
 class BenchmarkPlan(_Doc):
     command: Text
+    # where it runs: a local 'fitcheck bench' on the single-GPU sibling, or paired SageMaker jobs
+    where: Text | None
     hours: Number | None
     cost_usd: Usd | None
     decide_by: Text | None
@@ -89,6 +92,8 @@ class WorkloadRecord(_Doc):
     candidate_compiler: Short
     score: Annotated[int, Field(ge=0, le=100)]
     main_reason: Text | None
+    # skip: the remedy that would unblock the workload (null for enable and benchmark)
+    unblock: Text | None
     evidence: Literal["prior", "measured"]
     evidence_source: Text | None
     compile_overhead_minutes: Number | None
@@ -213,12 +218,20 @@ class PriorSummary(_Doc):
 
 
 class ProfileSummary(_Doc):
+    """Every section of the policy as used (``measured`` is written ``measured_policy``); the
+    version, dynamic-shape and multi-node sections are read back through the profile's own
+    models, so a hand-edited one fails as it would in policy.yaml."""
+
     name: Short
     sources: dict[Short, Text]
+    version: Annotated[int, Field(ge=1, le=1)]
     thresholds: dict[Short, Number]
     measured_policy: dict[Short, Number]
+    versions: Versions
     compile_overhead_minutes: dict[Short, Number]
     dynamic_shape_compilations: Number
+    dynamic_shapes: dict[Short, DynamicShapes]
+    multi_node: MultiNode
     benchmark: dict[Short, Number]
     finance: dict[Short, Number | list[Number]]
     rule_weights: dict[Short, Number]

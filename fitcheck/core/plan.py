@@ -17,6 +17,7 @@ import pandas as pd
 
 from fitcheck.core.engine import RuleOutput
 from fitcheck.core.family import normalise
+from fitcheck.core.notation import money
 from fitcheck.core.policy import FAIL, UNKNOWN, WARN, Decision
 from fitcheck.core.profile import Policy
 
@@ -170,7 +171,7 @@ def batch_step(
             )
             if scale > t.lr_rescale_warmup_above:
                 step += (
-                    " with a linear warm-up over the first 5-10 % of steps (or the gentler square-root "
+                    " with a linear warm-up over the first 5 to 10 % of steps (or the gentler square-root "
                     "rule, "
                     f"x{math.sqrt(scale):.2f}): a x{scale:.1f} rate is never safe cold"
                 )
@@ -429,7 +430,7 @@ def next_steps(
     where = plan["plan_where"].to_numpy()
     cost = plan["plan_cost_usd"].to_numpy()
     for i in np.flatnonzero(~np.isnan(cost)):
-        steps[i] = [*steps[i], f"Benchmark {where[i]}: {cmd[i]} (about ${cost[i]:,.0f} of instance time)"]
+        steps[i] = [*steps[i], f"Benchmark {where[i]}: {cmd[i]} (about {money(cost[i])} of instance time)"]
     return steps
 
 

@@ -26,6 +26,7 @@ SCALARS = (
     "candidate_compiler",
     "score",
     "main_reason",
+    "unblock",
     "evidence",
     "evidence_source",
     "compile_overhead_minutes",
@@ -129,6 +130,7 @@ def _records(t: pd.DataFrame, rules: list[str]) -> list[dict[str, Any]]:
             if command is None
             else {
                 "command": command,
+                "where": cols["plan_where"][i],
                 "hours": cols["plan_hours"][i],
                 "cost_usd": cols["plan_cost_usd"][i],
                 "decide_by": cols["plan_decide_by"][i],
@@ -159,6 +161,7 @@ def from_records(records: list[dict[str, Any]], rule_ids: list[str]) -> pd.DataF
         row.update(
             {
                 "plan_command": plan.get("command"),
+                "plan_where": plan.get("where"),
                 "plan_hours": plan.get("hours"),
                 "plan_cost_usd": plan.get("cost_usd"),
                 "plan_decide_by": plan.get("decide_by"),

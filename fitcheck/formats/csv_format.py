@@ -29,6 +29,7 @@ RESULTS = (
     "score",
     "evidence",
     "main_reason",
+    "unblock",
     "expected_speedup_low",
     "expected_speedup_mid",
     "expected_speedup_high",
@@ -57,13 +58,16 @@ RESULTS = (
     "loss_parity_ok",
 )
 LINE = {"enable": "committed", "benchmark": "pending", "skip": "not_pursued"}
-TEXT = ("change", "plan_command")
+TEXT = ("change", "plan_where", "plan_command")
 
 
-def flat(analysis: Analysis) -> pd.DataFrame:
-    """The CSV columns: name, the money inputs, the results, one status column per rule,
-    the change, the benchmark command and the next steps joined with ' | '."""
+def flat(analysis: Analysis, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """The CSV columns of rows ``start:stop``: name, the money inputs, the results, one
+    status column per rule, the change, where the benchmark runs, its command and the next
+    steps joined with ' | '."""
     t = analysis.table
+    if start or stop is not None:
+        t = t.iloc[start:stop].reset_index(drop=True)
     statuses = [c for c in t.columns if c.startswith("status_")]
     out = t[["name", *INPUTS, *[c for c in RESULTS if c in t.columns], *statuses, *TEXT]].copy()
     out.insert(out.columns.get_loc("decision"), "line", t["decision"].map(LINE).to_numpy(dtype=object))
@@ -106,24 +110,35 @@ def _neutralised(column: Any) -> Any:
     return pc.if_else(risky, pc.binary_join_element_wise(quote, column, empty), column)
 
 
+CHUNK = 50_000  # rows rendered at a time: the output never exists whole in memory
+
+
 class CsvFormatter:
     suffix = ".csv"
     suffixes = (".csv",)
+    chunk = CHUNK
 
     def stream(self, analysis: Analysis) -> Iterator[str]:
-        yield self.render(analysis)
+        """The CSV a chunk of rows at a time (the header with the first); every chunk is
+        written by the same rules, so the text is the same whatever the chunk size."""
+        n = len(analysis.table)
+        for start in range(0, max(n, 1), self.chunk):
+            yield self._chunk(flat(analysis, start, min(start + self.chunk, n)), header=start == 0)
 
     def render(self, analysis: Analysis) -> str:
+        return "".join(self.stream(analysis))
+
+    @staticmethod
+    def _chunk(frame: pd.DataFrame, header: bool) -> str:
         # pyarrow's multi-threaded CSV writer: several times faster than DataFrame.to_csv.
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        frame = flat(analysis)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         for i, field in enumerate(table.schema):  # categorical statuses: cast in C++, not per value
             if pa.types.is_dictionary(field.type):
                 table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
             table = table.set_column(i, field.name, _neutralised(table.column(i)))
         sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
         return sink.getvalue().to_pybytes().decode("utf-8")

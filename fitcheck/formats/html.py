@@ -76,6 +76,45 @@ def _weeks(v: Any) -> str:
     return "never" if missing(v) else f"{max(1, math.ceil(v))} weeks"
 
 
+def _setting(value: Any, nested: bool = False) -> Any:
+    """A profile setting as one cell: lists joined with '/', tables as 'key: value' pairs
+    separated by ';' (a table inside a table: 'key=value' pairs separated by ',')."""
+    if isinstance(value, dict):
+        if nested:
+            return ", ".join(f"{k}={_setting(v, True)}" for k, v in value.items())
+        return "; ".join(f"{k}: {_setting(v, True)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "/".join(_g(v) for v in value)
+    return value
+
+
+def dynamic_shape_settings(prof: Any) -> list[tuple[str, Any]]:
+    """The dynamic-shape model as the profile states it: for the compilers that compile once per
+    distinct shape, the distinct shapes assumed per run; per compiler, its compilations per
+    run, steady-state slowdown and recompile limit."""
+    per_shape = [c for c, d in prof.dynamic_shapes.items() if d.compilations is None]
+    rows: list[tuple[str, Any]] = []
+    if per_shape:
+        rows.append(
+            (
+                f"dynamic shapes: distinct shapes per run, unpadded (compilers that compile once per "
+                f"distinct shape: {', '.join(per_shape)})",
+                prof.dynamic_shape_compilations,
+            )
+        )
+    for c, d in prof.dynamic_shapes.items():
+        compilations = (
+            f"one per distinct shape ({_g(prof.dynamic_shape_compilations)})"
+            if d.compilations is None
+            else d.compilations
+        )
+        rows.append((f"dynamic shapes, {c}: compilations per run", compilations))
+        rows.append((f"dynamic shapes, {c}: steady-state speed vs static shapes", d.slowdown))
+        if d.recompile_limit is not None:
+            rows.append((f"dynamic shapes, {c}: recompiles before falling back to eager", d.recompile_limit))
+    return rows
+
+
 def _prior_match(p: Any) -> str:
     return (
         ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in p.match.items())
@@ -304,13 +343,12 @@ def render_report(
     thresholds = [
         *prof.thresholds.items(),
         *((f"measured: {k}", x) for k, x in prof.measured_policy.items()),
+        *((f"versions: {k}", _setting(x)) for k, x in prof.versions.model_dump().items()),
         *((f"compile overhead (min): {k}", x) for k, x in prof.compile_overhead_minutes.items()),
-        ("compilations per run with dynamic shapes", prof.dynamic_shape_compilations),
+        *dynamic_shape_settings(prof),
         *((f"benchmark: {k}", x) for k, x in prof.benchmark.items()),
-        *(
-            (f"finance: {k}", "/".join(_g(y) for y in x) if isinstance(x, list) else x)
-            for k, x in prof.finance.items()
-        ),
+        *((f"finance: {k}", _setting(x)) for k, x in prof.finance.items()),
+        ("multi-node", prof.multi_node.why),
     ]
     one_time = t.committed.one_time_cost_usd + t.pending.one_time_cost_usd
     nets = [x.net_first_year_usd.mid for x in (t.committed, t.pending) if x.net_first_year_usd]

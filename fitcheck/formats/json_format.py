@@ -17,7 +17,7 @@ from typing import Any
 
 from fitcheck.core.analysis import Analysis
 from fitcheck.core.document import TOP_KEYS, Head
-from fitcheck.core.records import record_chunks
+from fitcheck.core.records import CHUNK, record_chunks
 
 
 def head(analysis: Analysis) -> dict[str, Any]:
@@ -34,6 +34,7 @@ def _field(key: str, value: Any) -> str:
 class JsonFormatter:
     suffix = ".json"
     suffixes = (".json",)
+    chunk = CHUNK  # workload records built and written at a time
 
     def render(self, analysis: Analysis) -> str:
         return "".join(self.stream(analysis))
@@ -54,7 +55,7 @@ class JsonFormatter:
                 continue
             yield '  "workloads": ['
             first = True
-            for chunk in record_chunks(analysis):
+            for chunk in record_chunks(analysis, self.chunk):
                 body = ",\n    ".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in chunk)
                 yield ("\n    " if first else ",\n    ") + body
                 first = False

@@ -136,6 +136,29 @@ class MarkdownFormatter:
             out.append("| (none) | | | | | | | | | |")
         if v.more_actionable:
             out += ["", f"{v.more_actionable:,} more actionable workloads are in the CSV and JSON outputs."]
+        plans = [r for r in v.actionable if r.decision == "benchmark" and r.benchmark_plan]
+        if plans:
+            out += [
+                "",
+                "## Benchmark plans (pending workloads)",
+                "",
+                "| Workload | Where it runs | Command | Instance-hours | Cost |",
+                "|---|---|---|---:|---:|",
+            ]
+            for r in plans:
+                p = r.benchmark_plan
+                assert p is not None
+                out.append(
+                    _row(
+                        [
+                            md(r.name),
+                            md(p.where or "not stated"),
+                            md(p.command),
+                            "n/a" if p.hours is None else f"{p.hours:g}",
+                            money(p.cost_usd),
+                        ]
+                    )
+                )
         out += [
             "",
             "## Appendix: not pursued",

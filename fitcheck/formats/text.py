@@ -1,6 +1,7 @@
 """Number formatting and the finance view's wording, shared by the human-readable formats.
 
-One range notation everywhere: ``$low to $high`` (with ``expected $mid`` where it matters).
+One range notation everywhere, the core's (:mod:`fitcheck.core.notation`, which the rule
+messages use too): ``$low to $high`` (with ``expected $mid`` where it matters).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from fitcheck.core import notation
 from fitcheck.core.analysis import Analysis
 from fitcheck.core.document import Head, WorkloadRecord
+from fitcheck.core.notation import missing, money, speedup_range, value_range
 from fitcheck.core.records import reading_order, records_at
 
 LINE_NAMES = {
@@ -24,18 +27,6 @@ SENSITIVITY_NAMES = {
     "price": "Instance prices",
     "price_basis": "Price basis",
 }
-
-
-def missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def money(value: Any) -> str:
-    """$1,234,567; a loss is shown as -$1,234 (never clipped to zero)."""
-    if missing(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.0f}"
 
 
 def short_money(value: Any) -> str:
@@ -56,11 +47,12 @@ def rng(r: Any, fmt: Any = money) -> str:
     """The one range notation: ``$low to $high``."""
     if r is None:
         return "n/a"
-    return f"{fmt(_get(r, 'low'))} to {fmt(_get(r, 'high'))}"
+    return value_range(_get(r, "low"), _get(r, "high"), fmt)
 
 
 def money_range(r: Any) -> str:
-    return f"{rng(r)} (expected {money(_get(r, 'mid'))})"
+    """``$low to $high (expected $mid)``."""
+    return notation.money_range(_get(r, "low"), _get(r, "mid"), _get(r, "high"))
 
 
 def _get(r: Any, key: str) -> Any:
@@ -68,9 +60,10 @@ def _get(r: Any, key: str) -> Any:
 
 
 def speedup(r: Any) -> str:
-    if r is None or _get(r, "mid") is None:
+    """``1.35x (1.15 to 1.55)``."""
+    if r is None:
         return "n/a"
-    return f"{_get(r, 'mid'):.2f}x ({_get(r, 'low'):.2f}-{_get(r, 'high'):.2f})"
+    return speedup_range(_get(r, "low"), _get(r, "mid"), _get(r, "high"))
 
 
 def minutes(value: Any) -> str:
@@ -116,7 +109,10 @@ def view(analysis: Analysis, max_actionable: int | None = None, max_skipped: int
 
 
 def unblock(r: WorkloadRecord) -> str:
-    """What would unblock a skipped workload: the remedy of its first failing check."""
+    """What would unblock a skipped workload: the remedy the policy named (``unblock``), else
+    the remedy of its first failing check, else why nothing would."""
+    if r.unblock:
+        return r.unblock
     for f in r.findings:
         if f.status == "fail" and f.remedy:
             return f.remedy

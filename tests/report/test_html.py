@@ -252,7 +252,7 @@ def test_measured_figures_name_their_host(measured: tuple[Analysis, str]) -> Non
     text = " ".join("".join(read(html).text).split())
     assert "NVIDIA A100-SXM4-40GB" in text and "torch 2.9.0" in text
     assert f"1 of {len(analysis.table)} workloads use measured speedups" in text
-    assert "1.24x (1.21-1.27)" in text
+    assert "1.24x (1.21 to 1.27)" in text
 
 
 def test_prices_thresholds_and_formulas_are_shown(example: tuple[Analysis, str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fitcheck.core.notation import money_range_template
 from fitcheck.core.profile import Policy
 from fitcheck.core.rules.base import Case, Rule, Status
 
@@ -29,9 +30,8 @@ def check(ctx: pd.DataFrame, policy: Policy) -> list[Case]:
         Case(
             low >= floor,
             Status.PASS,
-            f"{spend}; savings{{_fixed}} "
-            f"${{savings_per_year_fixed_low:,.0f}}-${{savings_per_year_fixed_high:,.0f}}"
-            f"/year clear ${floor:,.0f}/year even at the low end.",
+            f"{spend}; savings{{_fixed}} {money_range_template('savings_per_year_fixed', '/year')} "
+            f"clear ${floor:,.0f}/year even at the low end.",
         ),
         Case(
             mid >= floor,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fitcheck.core.notation import speedup_range_template
 from fitcheck.core.profile import Policy
 from fitcheck.core.rules.base import Case, Rule, Status
 
@@ -19,7 +20,7 @@ def check(ctx: pd.DataFrame, policy: Policy) -> list[Case]:
     low, mid, high = ctx["speedup_low"], ctx["speedup_mid"], ctx["speedup_high"]
     parity_bad = ctx["loss_parity_ok"] == 0
     limit = ctx["measured_stopped_because"].isin(["max_seconds", "max_blocks"])
-    txt = "Measured {speedup_mid:.2f}x ({speedup_low:.2f}-{speedup_high:.2f}, 95 % CI, stopped: {_stop})"
+    txt = "Measured " + speedup_range_template("speedup", ", 95 % CI, stopped: {_stop}")
     return [
         Case(~measured, None),
         Case(
