@@ -149,7 +149,7 @@ def _yaml_block(data: Any) -> str:
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined,assignment]
     yaml.width = 4096
     buf = io.StringIO()
     yaml.dump(data, buf)

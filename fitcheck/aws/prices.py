@@ -97,18 +97,10 @@ def default_catalog_path() -> Path:
 
 def instance_types_from_inventory(path: str | Path) -> list[str]:
     """The instance types an inventory uses (through the inventory reader when it exists)."""
-    try:
-        from fitcheck.io.inventory import load_inventory  # type: ignore[import-not-found]
-    except ImportError:
-        load_inventory = None
-    if load_inventory is not None:
-        frame = load_inventory(path)  # a validated table with an instance_type column
-        types = [str(t) for t in frame["instance_type"].tolist()]
-    else:  # pragma: no cover - used only before the reader existed
-        from ruamel.yaml import YAML
+    from fitcheck.io.inventory import load_inventory
 
-        data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
-        types = [w.get("instance_type") for w in data.get("workloads", [])]
+    frame = load_inventory(path)  # a validated table with an instance_type column
+    types = [str(t) for t in frame["instance_type"].tolist()]
     out: list[str] = []
     for t in types:
         if t and t not in out:
@@ -163,7 +155,7 @@ def parse_price_item(item: str | Mapping[str, Any], region: str) -> list[Price]:
             if str(dim.get("unit", "")).strip().lower() not in HOUR_UNITS:
                 continue
             try:
-                usd = float((dim.get("pricePerUnit") or {}).get("USD"))
+                usd = float((dim.get("pricePerUnit") or {}).get("USD") or "")
             except (TypeError, ValueError):
                 continue
             if usd > 0:

@@ -113,7 +113,7 @@ def endpoint_hint() -> str:
     return f" (endpoint {url})" if url else ""
 
 
-def translate(err: BaseException, action: str, region: str | None) -> Exception:
+def translate(err: BaseException, action: str, region: str | None) -> BaseException:
     """The exception to raise instead of a botocore error (``err`` itself when unknown)."""
     from botocore.exceptions import (
         ClientError,
