@@ -4,9 +4,13 @@ Nothing heavy is imported at module level (no pandas, no torch, no boto3), so
 ``fitcheck --help`` answers at once. Each command parses options, calls one plain
 function and writes the result.
 
-One boundary for every command (:class:`OneLineErrors`): bad input of any kind (a file,
-a value, an option, the output path) is one line on stderr and exit code 2; a fault that
-is not the input's is one line with a bug-report hint and exit code 1; never a traceback.
+One boundary for every command, ``analyze``, ``report``, ``bench``, ``import`` and ``prices``
+alike (:class:`OneLineErrors`): an expected failure is a :class:`~fitcheck.errors.FitcheckError`
+and says its own exit code: bad input of any kind (a file, a value, an option, the output
+path, missing AWS credentials) is one line on stderr and exit code 2; an expected failure that
+is not the input's (an AWS call that kept failing) is one line and exit code 1; anything else
+is one line with a bug-report hint and exit code 1; never a traceback. Commands raise; they do
+not print errors themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ import typer
 from typer.core import TyperGroup
 
 from fitcheck import __version__
-from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, InputError, internal_error, one_line
+from fitcheck.errors import (
+    EXIT_FAILURE,
+    EXIT_INPUT,
+    FitcheckError,
+    InputError,
+    Location,
+    internal_error,
+    one_line,
+)
 
 
 class OneLineErrors(TyperGroup):
@@ -34,6 +46,7 @@ class OneLineErrors(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _plain_metavars(self)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
@@ -47,8 +60,20 @@ class OneLineErrors(TyperGroup):
             code = _say(f"error: {_message(err)}", getattr(err, "exit_code", EXIT_INPUT))
         except _clicks("Abort"):
             code = _say("aborted", 130)
-        except InputError as err:
-            code = _say(f"error: {err}", EXIT_INPUT)
+        except FitcheckError as err:
+            for line in err.details:  # context first (e.g. what a stopped import kept) ...
+                typer.echo(one_line(line), err=True)
+            code = _say(f"error: {err}", err.exit_code)  # ... then the one line that says what failed
+        except ModuleNotFoundError as err:
+            install = _EXTRAS.get((err.name or "").split(".")[0])
+            if install is None:
+                code = _say(f"error: {internal_error(err)}", EXIT_FAILURE)
+            else:  # an optional part that is not installed: say how to install it
+                code = _say(
+                    f"error: this command needs the Python package {err.name!r}, which is not installed; "
+                    f"install it with: pip install 'fitcheck[{install}]'",
+                    EXIT_FAILURE,
+                )
         except OSError as err:
             if err.filename is None:
                 code = _say(f"error: {internal_error(err)}", EXIT_FAILURE)
@@ -61,6 +86,53 @@ class OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+# Optional packages and the extra that installs each (pyproject.toml).
+_EXTRAS = {
+    "boto3": "aws",
+    "botocore": "aws",
+    "torch": "bench",
+    "torchvision": "bench",
+    "transformers": "bench",
+    "diffusers": "bench",
+    "torch_xla": "xla",
+    "tensorflow": "tf",
+    "keras_hub": "tf",
+}
+_METAVARS = {"Path": "PATH", "int": "N", "float": "NUMBER"}
+
+
+def _plain_metavars(command: Any) -> None:
+    """Help in the user's words: a value is shown as PATH, N, NUMBER or TEXT (never a Python
+    type such as ``<list[Path]>``), a flag shows none, an argument its name in capitals.
+    Applies to every command of the tree, whichever module defines it; an explicit
+    ``metavar=`` is kept."""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+    params = list(getattr(command, "params", ()))
+    make_context = getattr(command, "context_class", None)
+    if make_context is not None and getattr(command, "add_help_option", False):
+        params.append(command.get_help_option(make_context(command)))  # built on first use
+    for param in params:
+        if param is None or param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif getattr(param, "param_type_name", "") == "argument":
+            param.metavar = str(param.name).upper()
+            setattr(param, "display_type_rich", _no_type)  # noqa: B010 - the name says it all
+        else:
+            descriptor = getattr(param, "type_descriptor", None)
+            annotation = getattr(descriptor, "annotation", str)
+            inner = getattr(annotation, "__args__", None)
+            if inner and getattr(annotation, "__origin__", None) is list:
+                annotation = inner[0]
+            param.metavar = _METAVARS.get(getattr(annotation, "__name__", ""), "TEXT")
+
+
+def _no_type(ctx: Any) -> None:
+    return None
 
 
 def _clicks(name: str) -> tuple[type[BaseException], ...]:
@@ -90,16 +162,18 @@ app = typer.Typer(
     cls=OneLineErrors,
     name="fitcheck",
     help="Should a training job turn on a graph compiler, and what is it worth?",
+    epilog="""Examples:
+fitcheck analyze examples/workloads.yaml      decide, per job
+fitcheck analyze jobs.yaml -o fit.html        the report for a reviewer
+fitcheck bench -m bert-base-uncased           measure the speedup here
+fitcheck import sagemaker --since 2025-01-01  inventory from SageMaker
+fitcheck COMMAND --help                       a command's options, examples
+Exit codes: 0 done, 2 bad input (one line: what and where), 1 other failure.
+""",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def fail_input(err: InputError) -> typer.Exit:
-    """Print one clear line for bad input and return the exit to raise."""
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(EXIT_INPUT)
 
 
 def _version(value: bool) -> None:
@@ -127,66 +201,75 @@ def _deliver(text: str, output: Path | None) -> None:
 
 # --- analyze -----------------------------------------------------------------------------
 
-FORMATS_HELP = "table (terminal), json, csv, markdown or html; default: the --output suffix, else table"
+FORMATS_HELP = "table, json, csv, markdown or html; default: from the --output suffix, else table"
+OUTPUT_HELP = "Write to this file (its folder must exist) instead of the terminal"
+GROUP_BY_HELP = "Subtotals per value of a tag, e.g. --group-by team"
 
 
-@app.command()
+ANALYZE_EXAMPLES = """Examples:
+fitcheck analyze examples/workloads.yaml        the table on the terminal
+fitcheck analyze jobs.csv -o fit.html           HTML, from the suffix
+fitcheck analyze jobs.yaml --bench bench.json   with a measured speedup
+fitcheck analyze jobs.yaml -f json -o fit.json  saved for 'fitcheck report'
+"""
+
+REPORT_EXAMPLES = """Examples:
+fitcheck report fit.json                         the table on the terminal
+fitcheck report fit.json -o fit.html             HTML, from the suffix
+fitcheck report fit.json -f csv --group-by team  CSV, subtotals per team
+"""
+
+
+@app.command(epilog=ANALYZE_EXAMPLES)
 def analyze(
     inventory: Annotated[Path, typer.Argument(help="Workload inventory: .yaml/.yml, .csv or .parquet")],
     profile: Annotated[
-        Path | None, typer.Option("--profile", help="Profile folder (default: the bundled one)")
+        Path | None,
+        typer.Option("--profile", metavar="FOLDER", help="Profile folder (default: the bundled one)"),
     ] = None,
     bench: Annotated[
         list[Path] | None,
-        typer.Option("--bench", help="Benchmark results JSON from 'fitcheck bench' (repeatable)"),
+        typer.Option(
+            "--bench", metavar="FILE", help="Benchmark results JSON from 'fitcheck bench' (repeatable)"
+        ),
     ] = None,
     prices: Annotated[
         Path | None,
-        typer.Option("--prices", help="Price folder from 'fitcheck prices refresh' (live prices)"),
+        typer.Option(
+            "--prices", metavar="FOLDER", help="Price folder from 'fitcheck prices refresh' (live prices)"
+        ),
     ] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help=FORMATS_HELP)] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of the terminal")
-    ] = None,
-    group_by: Annotated[
-        str | None, typer.Option("--group-by", help="Subtotals per value of a tag, e.g. --group-by team")
-    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT", help=FORMATS_HELP)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)] = None,
+    group_by: Annotated[str | None, typer.Option("--group-by", metavar="TAG", help=GROUP_BY_HELP)] = None,
 ) -> None:
     """Decide enable / benchmark / skip for every workload, with the dollars it moves."""
     from fitcheck import api
 
-    try:
-        _check_before_analysis(api, inventory, profile, bench or [], prices, fmt, output)
-        result = api.analyze(inventory, profile_dir=profile, bench_paths=bench or [], prices_dir=prices)
-        _deliver(api.emit(result, fmt=fmt, output=output, group_by=group_by), output)
-    except InputError as err:
-        raise fail_input(err) from None
+    _check_before_analysis(api, inventory, profile, bench or [], prices, fmt, output)
+    result = api.analyze(inventory, profile_dir=profile, bench_paths=bench or [], prices_dir=prices)
+    _deliver(api.emit(result, fmt=fmt, output=output, group_by=group_by), output)
 
 
-@app.command()
+@app.command(epilog=REPORT_EXAMPLES)
 def report(
     results: Annotated[Path, typer.Argument(help="A saved 'fitcheck analyze --format json' file")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help=FORMATS_HELP)] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file")] = None,
-    group_by: Annotated[
-        str | None, typer.Option("--group-by", help="Subtotals per value of a tag, e.g. --group-by team")
-    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", metavar="FORMAT", help=FORMATS_HELP)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)] = None,
+    group_by: Annotated[str | None, typer.Option("--group-by", metavar="TAG", help=GROUP_BY_HELP)] = None,
 ) -> None:
     """Re-render a saved JSON analysis (no re-analysis, no network)."""
     from fitcheck import api
     from fitcheck.io.limits import MAX_ANALYSIS_JSON_BYTES, check_input_file
 
-    try:
-        check_input_file(results, MAX_ANALYSIS_JSON_BYTES)
-        _check_format(api, fmt, output)
-        if output is not None:
-            from fitcheck.io.atomic import check_output_path
+    check_input_file(results, MAX_ANALYSIS_JSON_BYTES)
+    _check_format(api, fmt, output)
+    if output is not None:
+        from fitcheck.io.atomic import check_output_path
 
-            check_output_path(output, [results])
-        result = api.load_analysis(results)
-        _deliver(api.emit(result, fmt=fmt, output=output, group_by=group_by), output)
-    except InputError as err:
-        raise fail_input(err) from None
+        check_output_path(output, [results])
+    result = api.load_analysis(results)
+    _deliver(api.emit(result, fmt=fmt, output=output, group_by=group_by), output)
 
 
 def _check_before_analysis(
@@ -220,16 +303,30 @@ def _check_before_analysis(
         load_json(path)  # size, nesting, finite numbers, no duplicate keys; the schema comes later
 
 
-def _check_format(api: Any, fmt: str | None, output: Path | None) -> None:
+def _check_format(api: Any, fmt: str | None, output: Path | None, tty: bool | None = None) -> None:
+    """The format is known; HTML goes to a file or a pipe, never onto an interactive terminal."""
     chosen = api.format_for_output(fmt, output) if hasattr(api, "format_for_output") else fmt
-    api.parse_format(chosen)
+    if api.parse_format(chosen).value == "html" and output is None:
+        if sys.stdout.isatty() if tty is None else tty:
+            raise InputError(
+                "html is a page for a browser, not for the terminal; add -o report.html "
+                "(or pipe it: ... > report.html)",
+                Location(field="--format"),
+            )
 
 
 # --- other command groups register below (each module is import-light) --------------------
 # (bench, import, prices)
 from fitcheck.bench.cli import bench as _bench_cmd  # noqa: E402
 
-app.command("bench")(_bench_cmd)
+BENCH_EXAMPLES = """Examples:
+fitcheck bench -m bert-base-uncased --batch-size 32 --precision bf16
+fitcheck bench -m gpt2-tiny --device cpu --max-seconds 60 -o gpt2.json
+fitcheck bench -m mypkg.models:build --workload nightly-bert -o bench.json
+Then: fitcheck analyze jobs.yaml --bench bench.json
+"""
+
+app.command("bench", epilog=BENCH_EXAMPLES)(_bench_cmd)
 
 from fitcheck.aws.cli import import_app, prices_app  # noqa: E402
 

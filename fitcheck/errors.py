@@ -1,6 +1,9 @@
 """Errors a person can act on.
 
-Every problem with user input is raised as :class:`InputError`. Its text names the
+Every expected failure is a :class:`FitcheckError`: it carries its exit code, and the
+command line prints it as one line (``error: ...``) and exits with that code, whatever the
+command. Every problem with user input is raised as :class:`InputError` (exit code 2). Its
+text names the
 file, the line (YAML) or row (CSV/Parquet), the field path, the bad value and what is
 allowed, e.g.::
 
@@ -48,8 +51,24 @@ class Location:
         return ": ".join(parts)
 
 
-class InputError(Exception):
-    """Bad input. ``str(err)`` is the one-line message shown to the user."""
+class FitcheckError(Exception):
+    """An expected failure: ``str(err)`` is the one line shown to the user, :attr:`exit_code`
+    the exit status. ``details`` are lines printed before it (e.g. what a stopped import kept).
+    """
+
+    exit_code: int = EXIT_FAILURE
+
+    def __init__(self, message: str, exit_code: int | None = None, details: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+        self.details = tuple(details)
+
+
+class InputError(FitcheckError):
+    """Bad input (exit code 2). ``str(err)`` is the one-line message shown to the user."""
+
+    exit_code = EXIT_INPUT
 
     def __init__(self, problem: str, location: Location | None = None) -> None:
         self.problem = problem
@@ -93,3 +112,9 @@ def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     import difflib
 
     return difflib.get_close_matches(value, list(candidates), n=n, cutoff=0.6)
+
+
+def did_you_mean(value: object, candidates: Iterable[str], n: int = 1) -> str:
+    """``"did you mean precision? "`` for a near miss, else ``""`` (a prefix for "allowed: ...")."""
+    near = closest(str(value), candidates, n=n)
+    return f"did you mean {' or '.join(near)}? " if near else ""

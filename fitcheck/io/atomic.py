@@ -2,7 +2,8 @@
 
 The target is checked first (:func:`check_output_path`, called before any analysis): it
 must be a regular file or not exist yet, must not be one of the run's input files, and
-its folder must be writable. An existing report keeps its permissions. A temporary file
+its folder must exist (no folder is ever created: a mistyped path is an error, not a new
+folder) and be writable. An existing report keeps its permissions. A temporary file
 is removed when the write fails, is interrupted or the process receives SIGTERM.
 """
 
@@ -54,25 +55,23 @@ def check_output_path(
                 raise InputError(
                     f"is also an input of this run ({source}); choose another output file", where
                 )
-    folder = _nearest_existing(target.parent)
+    folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder", where)
+        blocker = _first_not_a_folder(folder)
+        if blocker is not None:
+            raise InputError(f"{blocker} is not a folder", where)
+        raise InputError(f"folder {folder} does not exist; create it first", where)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"cannot write in {folder}: permission denied", where)
     return target
 
 
-def _nearest_existing(folder: Path) -> Path:
-    """The deepest part of ``folder`` that exists (a file there means: not a folder)."""
-    folder = folder if str(folder) else Path(".")
-    parts = [folder, *folder.parents]
-    existing = [p for p in parts if os.path.lexists(p)]
-    if not existing:
-        return Path(".")
-    for p in reversed(parts):  # from the root down: the first part that is not a folder
-        if os.path.lexists(p) and not p.is_dir():
-            return p
-    return existing[0]
+def _first_not_a_folder(folder: Path) -> Path | None:
+    """From the root down, the first part of ``folder`` that exists but is not a folder."""
+    for part in reversed([folder, *folder.parents]):
+        if os.path.lexists(part) and not part.is_dir():
+            return part
+    return None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
@@ -96,10 +95,6 @@ def atomic_write_chunks(
         mode = stat.S_IMODE(os.stat(target).st_mode)  # an existing report keeps its permissions
     except FileNotFoundError:
         mode = 0o666 & ~_umask()  # what a plain open() would have given
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"cannot create the folder: {err.strerror}", Location(str(target.parent))) from None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with _removed_on_sigterm():

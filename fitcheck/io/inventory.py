@@ -9,7 +9,8 @@ the row), which keeps a million-row job history fast. Both produce the same colu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from fitcheck.core.schema import (
     Workload,
     value_adapter,
 )
-from fitcheck.errors import InputError, Location, one_of, shown
+from fitcheck.errors import InputError, Location, did_you_mean, one_of, shown
 from fitcheck.io.csvfile import NotANumber, arrow_csv, csv_header
 from fitcheck.io.limits import MAX_COLUMNS, MAX_TABLE_BYTES, check_input_file
 from fitcheck.io.yamlfile import key_line, load_yaml, node_line, plain
@@ -85,7 +86,8 @@ def _load_yaml(path: Path) -> pd.DataFrame:
     for key in doc:
         if key not in TOP_LEVEL_KEYS:
             raise InputError(
-                f"unknown key {str(key)!r}; allowed: {', '.join(TOP_LEVEL_KEYS)}",
+                f"unknown key {str(key)!r}; {did_you_mean(key, TOP_LEVEL_KEYS)}"
+                f"allowed: {', '.join(TOP_LEVEL_KEYS)}",
                 Location(file, key_line(doc, key), field=str(key)),
             )
     version = doc.get("version", 1)
@@ -98,8 +100,9 @@ def _load_yaml(path: Path) -> pd.DataFrame:
         )
     for key in defaults:
         if key not in FIELDS or key == "name":
+            shared = [k for k in FIELDS if k != "name"]
             raise InputError(
-                f"unknown field {str(key)!r}; allowed: {', '.join(k for k in FIELDS if k != 'name')}",
+                f"unknown field {str(key)!r}; {did_you_mean(key, shared)}allowed: {', '.join(shared)}",
                 Location(file, key_line(defaults, key), field=f"defaults.{key}"),
             )
     items = doc.get("workloads")
@@ -123,6 +126,7 @@ def _load_yaml(path: Path) -> pd.DataFrame:
         line = key_line(items, i) or 1
         if not isinstance(item, dict):
             raise InputError("expected a mapping of field: value", Location(file, line, field=where))
+        _check_keys(item, base, file, where, line)
         merged = {**base, **plain(item)}
         try:
             w = Workload.model_validate(merged)
@@ -137,6 +141,29 @@ def _load_yaml(path: Path) -> pd.DataFrame:
     frame["_line"] = lines
     frame["_key_lines"] = key_lines
     return frame
+
+
+def _check_keys(item: dict[Any, Any], base: dict[str, Any], file: str, where: str, line: int) -> None:
+    """An unknown key is named first, with the closest field, and with any required field that is
+    missing too: a misspelt ``modle`` is one message, not "model is missing"."""
+    unknown = [k for k in item if str(k) not in FIELDS]
+    if unknown:
+        key = unknown[0]
+        missing = [f for f in REQUIRED if f not in item and f not in base]
+        raise InputError(
+            unknown_field(str(key), missing, "field"),
+            Location(file, key_line(item, key) or line, field=f"{where}.{key}"),
+        )
+
+
+def unknown_field(key: str, missing: list[str], noun: str) -> str:
+    """``unknown field; did you mean model? required field missing too: model; allowed: ...``."""
+    also = (
+        f"required {noun}{'s' if len(missing) > 1 else ''} missing too: {', '.join(missing)}; "
+        if missing
+        else ""
+    )
+    return f"unknown {noun}; {did_you_mean(key, FIELDS)}{also}allowed: {', '.join(FIELDS)}"
 
 
 def _from_pydantic(
@@ -194,6 +221,7 @@ def _problem(error: Any, spec: FieldSpec | None) -> str:
 TEXT_KINDS = ("str", "enum", "bool", "tags")
 MAX_ROWS = 20_000_000
 MAX_NUMBER_CHARS = 40
+TAGS_CHUNK = 50_000
 
 
 def _load_table(path: Path, kind: str) -> pd.DataFrame:
@@ -233,10 +261,8 @@ def _check_header(names: list[str], file: str) -> list[str]:
         seen.add(c)
     unknown = [c for c in clean if c not in FIELDS]
     if unknown:
-        raise InputError(
-            f"unknown column {shown(unknown[0])}; allowed: {', '.join(FIELDS)}",
-            Location(file, field=unknown[0]),
-        )
+        missing = [c for c in REQUIRED if c not in clean]
+        raise InputError(unknown_field(unknown[0], missing, "column"), Location(file, field=unknown[0]))
     return clean
 
 
@@ -341,6 +367,8 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
     """
     if col is None:
         return _default_column(spec, n)
+    if spec.kind == "tags":
+        return _tags_column(col, spec, file)
     if col.dtype == bool and spec.kind == "bool":
         return col.to_numpy()
     if col.dtype.kind in "fiu" and spec.kind in ("int", "float"):
@@ -358,13 +386,7 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
         _bad(file, missing, col, spec, "required field is missing")
     if spec.kind in TEXT_KINDS:
         present = np.flatnonzero(~u_missing)
-        if spec.kind == "tags":
-            texts = cleaned.to_numpy(dtype=object)
-            values: list[Any] = [
-                _parse_tags(texts[i], file, spec, rows_where(_only(int(i), len(texts)))) for i in present
-            ]
-        else:
-            values = cleaned.iloc[present].tolist()
+        values = cleaned.iloc[present].tolist()
         try:
             checked = value_adapter(spec.name).validate_python(values)
         except ValidationError as err:
@@ -372,9 +394,7 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
             u = int(present[int(first["loc"][0])])
             pos = int(np.flatnonzero(codes == u)[0])
             raise InputError(_problem(first, spec), Location(file, row=pos + 1, field=spec.name)) from None
-        if spec.kind == "tags":
-            checked = [json.dumps(t, sort_keys=True) for t in checked]
-        fill: Any = "{}" if spec.kind == "tags" else spec.default
+        fill: Any = spec.default
         lookup = np.full(len(cleaned) + 1, fill, dtype=object)
         lookup[present] = np.asarray(checked, dtype=object) if checked else lookup[present]
         out = lookup[codes]
@@ -394,6 +414,41 @@ def _column(col: pd.Series | None, spec: FieldSpec, n: int, file: str) -> Any:
         )
     numbers = pd.Series(np.append(numbers_u, np.nan)[codes])
     return _numbers(numbers, col, missing, spec, file)
+
+
+def _tags_column(col: pd.Series, spec: FieldSpec, file: str) -> np.ndarray:
+    """The tags column as canonical JSON text, checked by the model's validator.
+
+    Read ``TAGS_CHUNK`` rows at a time: an import gives every workload its own tag set, so
+    the column is as large as the file's text and is never copied whole (a text already
+    canonical is kept as the very same string). Repeated tag sets are parsed once."""
+    n = len(col)
+    out = np.empty(n, dtype=object)
+    known: dict[str, str] = {}
+    for start in range(0, n, TAGS_CHUNK):
+        texts = col.iloc[start : start + TAGS_CHUNK].to_numpy(dtype=object, na_value=None)
+        todo: dict[str, int] = {}  # distinct new texts of this chunk -> first position
+        for j, raw in enumerate(texts.tolist()):
+            text = "" if raw is None else str(raw).strip()
+            if text and text not in known and text not in todo:
+                todo[text] = start + j
+        items = list(todo.items())
+        parsed = [_parse_tags(text, file, spec, partial(_only, pos, n)) for text, pos in items]
+        try:
+            valid = value_adapter(spec.name).validate_python(parsed)
+        except ValidationError as err:
+            first = err.errors()[0]
+            pos = items[int(first["loc"][0])][1]
+            raise InputError(_problem(first, spec), Location(file, row=pos + 1, field=spec.name)) from None
+        for (text, _), tags in zip(items, valid, strict=True):
+            canonical = json.dumps(tags, sort_keys=True)
+            known[text] = text if canonical == text else canonical
+        for j, raw in enumerate(texts.tolist()):
+            text = "" if raw is None else str(raw).strip()
+            out[start + j] = known[text] if text else "{}"
+        if len(known) > TAGS_CHUNK:  # a cache for repeated tag sets, not a copy of the column
+            known.clear()
+    return out
 
 
 def _only(i: int, n: int) -> np.ndarray:
@@ -436,12 +491,13 @@ def _numbers(numbers: pd.Series, col: pd.Series, missing: np.ndarray, spec: Fiel
 TAGS_HELP = 'write {"key": "value"} or key=value;key2=value2'
 
 
-def _parse_tags(text: str, file: str, spec: FieldSpec, rows: np.ndarray) -> dict[str, str]:
+def _parse_tags(text: str, file: str, spec: FieldSpec, rows: Callable[[], np.ndarray]) -> dict[str, str]:
     """CSV tags: a JSON object ('{"team": "nlp"}') or 'team=nlp;owner=ana'. A key given twice
-    or a nested value is an error, not silently resolved."""
+    or a nested value is an error, not silently resolved. ``rows()``: the rows holding
+    ``text`` (computed only for the message)."""
 
     def bad(problem: str) -> InputError:
-        pos = int(np.flatnonzero(rows)[0])
+        pos = int(np.flatnonzero(rows())[0])
         return InputError(f"{shown(text)} {problem}", Location(file, row=pos + 1, field=spec.name))
 
     if text.startswith("{"):

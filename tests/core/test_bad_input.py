@@ -31,3 +31,30 @@ def test_bad_input_gives_one_clear_line_and_exit_2(name):
         assert lines[0].startswith(expected), lines[0]
     else:
         assert lines[0] == expected
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_misspelt_column_is_named_with_the_closest_field_before_the_missing_one(tmp_path, suffix):
+    """The same message from both table readers: the unknown column first, the near miss, and the
+    required column it was probably meant to be."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "name": ["a"],
+            "framework": ["pytorch"],
+            "model": ["bert"],
+            "instance_typ": ["ml.g5.2xlarge"],
+            "duration_hours": [6.0],
+            "runs_per_week": [3.0],
+        }
+    )
+    path = tmp_path / f"jobs{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path, index=False)
+    result = CliRunner().invoke(app, ["analyze", str(path)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"error: {path}: instance_typ: unknown column; did you mean instance_type? "
+        "required column missing too: instance_type; allowed: name, framework,"
+    ), line

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from fitcheck.cli import app
@@ -100,3 +101,183 @@ def test_analyze_never_imports_torch_and_help_is_fast():
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("fitcheck ")
+
+
+# --- the output folder must exist: no folder is ever created -------------------------------
+
+
+def _one_line_exit_2(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_output_into_a_missing_folder_is_bad_input_and_creates_nothing(tmp_path):
+    saved = tmp_path / "a.json"
+    assert runner.invoke(app, ["analyze", str(EXAMPLES / "workloads.yaml"), "-o", str(saved)]).exit_code == 0
+    missing = tmp_path / "no-such-folder" / "deeper"
+    for cmd in (["analyze", str(EXAMPLES / "workloads.yaml")], ["report", str(saved)]):
+        out = missing / "fit.html"
+        line = _one_line_exit_2(runner.invoke(app, [*cmd, "-o", str(out)]))
+        assert line == f"error: {out}: --output: folder {missing} does not exist; create it first", line
+        assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_the_python_api_does_not_create_folders_either(tmp_path):
+    import pytest
+
+    from fitcheck.errors import InputError
+    from fitcheck.io.atomic import atomic_write_text
+
+    with pytest.raises(InputError, match="does not exist; create it first"):
+        atomic_write_text(tmp_path / "new" / "a.txt", "x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_import_and_prices_check_the_output_folder_before_any_work(tmp_path):
+    missing = tmp_path / "missing"
+    bench = runner.invoke(app, ["bench", "-m", "gpt2-tiny", "--device", "cpu", "-o", str(missing / "b.json")])
+    assert "folder" in _one_line_exit_2(bench) and "does not exist" in bench.stderr
+    # no AWS call is made (no credentials or endpoint are set up here): the path is checked first
+    imp = runner.invoke(app, ["import", "sagemaker", "--no-progress", "-o", str(missing / "w.yaml")])
+    assert (
+        _one_line_exit_2(imp)
+        == f"error: {missing / 'w.yaml'}: --output: folder {missing} does not exist; create it first"
+    )
+    prices = runner.invoke(app, ["prices", "refresh", "--no-progress", "-o", str(missing / "prices")])
+    assert _one_line_exit_2(prices) == (
+        f"error: {missing / 'prices'}: --output: folder {missing} does not exist; create it first"
+    )
+    assert not missing.exists()
+
+
+# --- python -m fitcheck, help text -----------------------------------------------------------
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    version = subprocess.run([sys.executable, "-m", "fitcheck", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("fitcheck "), version.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "fitcheck", "analyze", str(EXAMPLES / "nope.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.strip().endswith("nope.yaml: no such file"), bad.stderr
+
+
+HELP_COMMANDS = [[], ["analyze"], ["report"], ["bench"], ["import", "sagemaker"], ["prices", "refresh"]]
+
+
+@pytest.mark.parametrize("cmd", HELP_COMMANDS, ids=lambda c: " ".join(c) or "fitcheck")
+def test_help_at_80_columns_shows_examples_and_no_python_types(cmd):
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, [*cmd, "--help"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    print(text)
+    assert "Examples:" in text
+    example = [ln for ln in text.splitlines() if ln.strip().startswith(f"fitcheck {' '.join(cmd)}".strip())]
+    assert example, text
+    assert max(len(ln) for ln in text.splitlines()) <= 80
+    for python_type in ("<str>", "<int>", "<float>", "<bool>", "<path>", "list[", "Path]", "NoneType"):
+        assert python_type not in text, python_type
+
+
+# --- one handler: every expected failure is one line with its own exit code ---------------------
+
+
+def test_one_handler_gives_every_command_its_exit_code(monkeypatch, tmp_path):
+    from fitcheck.aws import importer, prices
+    from fitcheck.aws.session import AwsFailure
+    from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, FitcheckError, InputError, Location
+
+    assert issubclass(InputError, FitcheckError) and issubclass(AwsFailure, FitcheckError)
+    assert InputError("x").exit_code == EXIT_INPUT and AwsFailure("x").exit_code == EXIT_FAILURE
+
+    def throttled(**kwargs):
+        raise AwsFailure("AWS kept throttling GetProducts\nafter 10 attempts; retry later")
+
+    monkeypatch.setattr(prices, "refresh_prices", throttled)
+    res = runner.invoke(app, ["prices", "refresh", "--no-progress", "-o", str(tmp_path)])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines() == [
+        "error: AWS kept throttling GetProducts\\nafter 10 attempts; retry later"
+    ]
+
+    def no_credentials(**kwargs):
+        raise InputError(
+            "no usable AWS credentials to list SageMaker training jobs", Location(field="--region")
+        )
+
+    monkeypatch.setattr(importer, "import_sagemaker", no_credentials)
+    res = runner.invoke(app, ["import", "sagemaker", "--no-progress", "-o", str(tmp_path / "w.yaml")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        "error: --region: no usable AWS credentials to list SageMaker training jobs"
+    ]
+
+    class Kept:
+        def summary_lines(self):
+            return ["40 training job(s) listed in us-east-1; 12 described"]
+
+    def stopped(**kwargs):
+        raise importer.ImportInterrupted("import stopped after describing 12 of 40 jobs", Kept(), False)
+
+    monkeypatch.setattr(importer, "import_sagemaker", stopped)
+    res = runner.invoke(app, ["import", "sagemaker", "--no-progress", "-o", str(tmp_path / "w.yaml")])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines() == [
+        "40 training job(s) listed in us-east-1; 12 described",
+        "error: import stopped after describing 12 of 40 jobs",
+    ]
+
+
+def test_bench_bad_input_goes_through_the_same_handler():
+    res = runner.invoke(app, ["bench", "--on", "moon"])
+    assert _one_line_exit_2(res) == "error: --on: 'moon' is not one of local, sagemaker"
+    res = runner.invoke(app, ["bench", "--on", "sagemaker"])
+    assert _one_line_exit_2(res) == "error: --workload: is required with --on sagemaker"
+
+
+def test_a_missing_optional_package_is_one_line_that_says_how_to_install_it(monkeypatch, tmp_path):
+    from fitcheck.aws import prices
+
+    def without_boto3(**kwargs):
+        raise ModuleNotFoundError("No module named 'boto3'", name="boto3")
+
+    monkeypatch.setattr(prices, "refresh_prices", without_boto3)
+    res = runner.invoke(app, ["prices", "refresh", "--no-progress", "-o", str(tmp_path)])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines() == [
+        "error: this command needs the Python package 'boto3', which is not installed; "
+        "install it with: pip install 'fitcheck[aws]'"
+    ]
+
+
+def test_html_is_never_dumped_onto_an_interactive_terminal(tmp_path):
+    import os
+    import pty
+
+    saved = tmp_path / "a.json"
+    assert runner.invoke(app, ["analyze", str(EXAMPLES / "workloads.yaml"), "-o", str(saved)]).exit_code == 0
+    primary, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fitcheck", "report", str(saved), "-f", "html"],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(terminal)
+        os.close(primary)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: --format: html is a page for a browser, not for the terminal; add -o report.html "
+        "(or pipe it: ... > report.html)"
+    ]
+    piped = runner.invoke(app, ["report", str(saved), "-f", "html"])  # not a terminal: a pipe
+    assert piped.exit_code == 0 and piped.stdout.startswith("<!DOCTYPE html>"), piped.output[:300]

@@ -132,6 +132,30 @@ def test_a_fifo_or_device_as_bench_file_is_refused_without_reading_it(tmp_path):
     )
 
 
+def test_the_python_api_refuses_a_fifo_bench_file_too(tmp_path):
+    """Without the CLI's early check: the results reader itself never opens a FIFO (it would
+    wait forever for a writer). Run in a process of its own, killed if it hangs."""
+    fifo = tmp_path / "bench.json"
+    os.mkfifo(fifo)
+    code = textwrap.dedent(
+        f"""
+        from fitcheck import api
+        from fitcheck.errors import InputError
+        from fitcheck.io.evidence import load_bench_results
+
+        for call in (lambda: load_bench_results({str(fifo)!r}),
+                     lambda: api.analyze({str(INVENTORY)!r}, bench_paths=[{str(fifo)!r}])):
+            try:
+                call()
+            except InputError as err:
+                print(err)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{fifo}: is a FIFO (named pipe), expected a regular file"] * 2
+
+
 def test_an_oversized_bench_file(tmp_path):
     bench = tmp_path / "bench.json"
     with open(bench, "wb") as fh:
@@ -300,7 +324,7 @@ def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["analyze"], "Missing argument 'inventory'."),
+        (["analyze"], "Missing argument 'INVENTORY'."),
         (["analyze", str(INVENTORY), "--nope"], "No such option: --nope"),
         (["nosuchcommand"], "No such command 'nosuchcommand'."),
     ],
