@@ -1,8 +1,8 @@
 """Benchmark results files for tests of the analysis and the report.
 
-Built with the results model of ``fitcheck bench`` (so they are valid by construction)
-from figures a test chooses: these test how fitcheck *uses* a measurement. Real
-measurements are made, and checked, in tests/bench.
+Built with the core's results model (so they are valid by construction) from figures a test
+chooses: these test how fitcheck *uses* a measurement. Real measurements are made, and
+checked, in tests/bench.
 """
 
 from __future__ import annotations
@@ -11,13 +11,27 @@ from pathlib import Path
 
 
 def write_bench_results(
-    path: Path, workload: str, speedup: tuple[float, float, float], parity_ok: bool = True
+    path: Path,
+    workload: str,
+    speedup: tuple[float, float, float],
+    parity_ok: bool = True,
+    *,
+    blocks: int = 30,
+    stopped_because: str = "target_ci",
 ) -> Path:
-    """A results file as 'fitcheck bench' writes it, built with its own pydantic model."""
-    from fitcheck.bench.results import BenchResults, dump_bench_results
+    """A results file as 'fitcheck bench' writes it, built with its own pydantic model.
 
+    ``blocks`` under 10 makes the comparison "insufficient" (no interval; the point estimate
+    is the speedup's mid).
+    """
+    from fitcheck.core.benchresult import MIN_INTERVAL_BLOCKS, BenchResults
+
+    enough = blocks >= MIN_INTERVAL_BLOCKS
+    interval = dict(zip(("low", "mid", "high"), speedup, strict=True))
     results = BenchResults.model_validate(
         {
+            "kind": "fitcheck-bench-results",
+            "format_version": 2,
             "fitcheck_version": "0.1.0",
             "created_at": "2026-11-20T10:00:00+00:00",
             "workload": workload,
@@ -40,13 +54,18 @@ def write_bench_results(
                     "baseline": "eager",
                     "candidate": "inductor",
                     "compiler": "torch.compile",
-                    "speedup": dict(zip(("low", "mid", "high"), speedup, strict=True)),
+                    "measurement": "interval" if enough else "insufficient",
+                    "speedup": interval if enough else None,
+                    "speedup_basis": "throughput ratio (test figures)",
+                    "point_estimate": speedup[1],
+                    "blocks": blocks,
+                    "steps": blocks * 5,
                     "compile_seconds": 95.0,
-                    "stopped_because": "target_ci",
+                    "stopped_because": stopped_because,
                     "loss_parity": {"max_rel_diff": 0.001, "tolerance": 0.01, "ok": parity_ok},
                 }
             ],
         }
     )
-    path.write_text(dump_bench_results(results), encoding="utf-8")
+    path.write_text(results.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return path

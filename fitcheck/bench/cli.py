@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from fitcheck.errors import EXIT_FAILURE, EXIT_INPUT, InputError, Location, one_of
+from fitcheck.errors import EXIT_FAILURE, FitcheckError, InputError, Location, one_of
 
 PLACES = ("local", "sagemaker")
 
 
-def _fail_input(err: InputError) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(EXIT_INPUT)
+def _fail_input(err: InputError) -> InputError:
+    """Bad input goes to the command line's one handler (fitcheck.cli: one line, exit code 2)."""
+    return err
 
 
 def bench(
@@ -60,6 +60,41 @@ def bench(
         typer.Option("--loss-tolerance", help="Relative loss difference allowed (default by precision)"),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of weights and batches")] = 0,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile", help="Profile whose measured thresholds decide when to stop (default: bundled)"
+        ),
+    ] = None,
+    warmup_timeout: Annotated[
+        float, typer.Option("--warmup-timeout", help="Seconds a worker may take to build and compile")
+    ] = 1800.0,
+    block_timeout: Annotated[
+        float, typer.Option("--block-timeout", help="Seconds one block may take before its worker is stopped")
+    ] = 600.0,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="Threads per worker (default: equal shares of the cores)")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="torch.compile mode: default, reduce-overhead, max-autotune")
+    ] = "default",
+    warm_compile: Annotated[
+        bool,
+        typer.Option(
+            "--measure-warm-compile",
+            help="Also time inductor's compile from its filled cache in a fresh process (recurring jobs)",
+        ),
+    ] = False,
+    compile_scope: Annotated[
+        str,
+        typer.Option(
+            "--compile-scope",
+            help="model: torch.compile(model); step: the whole step (forward, backward, optimizer)",
+        ),
+    ] = "model",
+    gpu: Annotated[
+        int | None, typer.Option("--gpu", help="Which visible CUDA device (index into CUDA_VISIBLE_DEVICES)")
+    ] = None,
     warm_compile_cache: Annotated[
         bool,
         typer.Option(
@@ -88,7 +123,7 @@ def bench(
     ] = None,
     compiler: Annotated[
         str | None,
-        typer.Option("--compiler", help="sagemaker-training-compiler or torch.compile (SageMaker)"),
+        typer.Option("--compiler", help="sagemaker-training-compiler, torch.compile or tf-xla (SageMaker)"),
     ] = None,
     region: Annotated[str | None, typer.Option("--region", help="AWS region")] = None,
     inventory: Annotated[
@@ -144,6 +179,14 @@ def bench(
             seed=seed,
             loss_tolerance=loss_tolerance,
             cold_compile_cache=not warm_compile_cache,
+            profile=str(profile) if profile is not None else None,
+            warmup_timeout=warmup_timeout,
+            block_timeout=block_timeout,
+            threads=threads,
+            mode=mode,
+            gpu=gpu,
+            warm_compile=warm_compile,
+            compile_scope=compile_scope,
         )
         _check_output(output)
         _check_device(cfg.device)
@@ -158,10 +201,11 @@ def bench(
 
     typer.echo(render_summary(results))
     typer.echo(f"results written to {output}")
-    broken = [f"{n}: {b.reason}" for n, b in results.backends.items() if b.status == "failed"]
+    if results.interrupted:
+        raise FitcheckError("interrupted; the results file holds what was measured so far", EXIT_FAILURE)
+    broken = [f"{n}: {b.reason}" for n, b in results.backends.items() if b.status in ("failed", "timed_out")]
     if broken:
-        typer.echo("error: backend failed: " + "; ".join(broken), err=True)
-        raise typer.Exit(EXIT_FAILURE)
+        raise FitcheckError("backend failed: " + "; ".join(broken), EXIT_FAILURE)
 
 
 def _check_device(device: str) -> None:
@@ -178,11 +222,10 @@ def _check_device(device: str) -> None:
 
 
 def _check_output(output: Path) -> None:
-    if output.exists() and output.is_dir():
-        raise InputError("is a folder; give a file name", Location(field="--output", file=str(output)))
-    parent = output.resolve().parent
-    if parent.exists() and not parent.is_dir():
-        raise InputError("parent is not a folder", Location(field="--output", file=str(output)))
+    """Before measuring: the file must be replaceable and its folder exist (none is created)."""
+    from fitcheck.io.atomic import check_output_path
+
+    check_output_path(output)
 
 
 def _on_sagemaker(
@@ -209,9 +252,9 @@ def _on_sagemaker(
     try:
         from fitcheck.aws.paired import bench_on_sagemaker
     except ImportError as err:
-        typer.echo(f"error: running on SageMaker is not available here: {err}", err=True)
-        raise typer.Exit(EXIT_FAILURE) from None
-    extra = {"compiler": compiler} if compiler else {}
+        raise FitcheckError(f"running on SageMaker is not available here: {err}", EXIT_FAILURE) from None
+    _check_output(output)
+    extra: dict[str, Any] = {"compiler": compiler} if compiler else {}
     try:
         outcome = bench_on_sagemaker(
             workload=str(workload),

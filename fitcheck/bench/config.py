@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fitcheck.bench.catalog import CATALOG, ModelSpec, catalog_names, is_user_model
+from fitcheck.core.benchresult import MIN_INTERVAL_BLOCKS
 from fitcheck.errors import InputError, Location, closest, one_of
 
 BASELINE = "eager"
@@ -15,10 +16,13 @@ BACKENDS = (BASELINE, *CANDIDATES)
 PRECISIONS = ("fp32", "fp16", "bf16")
 DEVICES = ("auto", "cuda", "cpu")
 
-# A percentile-bootstrap interval over fewer blocks is too narrow (under 10 blocks its 95 %
-# interval covered the true ratio only 77-92 % of the time in simulation), so adaptive
-# stopping trusts the interval from this many blocks on.
-MIN_TRUSTED_BLOCKS = 10
+# No interval from fewer paired blocks than this (a bootstrap interval over 2 blocks covered
+# the truth 46 % of the time in simulation); below it a comparison is "insufficient".
+MIN_TRUSTED_BLOCKS = MIN_INTERVAL_BLOCKS
+# Decision-aware stopping: simultaneous confidence of the sequential interval.
+DECISION_CONFIDENCE = 0.99
+MODES = ("default", "reduce-overhead", "max-autotune")
+SCOPES = ("model", "step")
 
 # Relative loss tolerance for the parity check, per precision.
 DEFAULT_LOSS_TOLERANCE = {"fp32": 1e-2, "fp16": 5e-2, "bf16": 5e-2}
@@ -50,6 +54,19 @@ class BenchConfig:
     loss_tolerance: float
     parity_steps: int
     cold_compile_cache: bool = True  # inductor compiles into a fresh cache folder
+    # decision-aware stopping: the profile's measured thresholds
+    enable_above: float = 1.20
+    skip_below: float = 1.10
+    decision_confidence: float = DECISION_CONFIDENCE
+    profile: str | None = None  # the profile folder the thresholds came from (None: bundled)
+    # fault tolerance: the longest a warm-up (compile) or one block may take
+    warmup_timeout: float = 1800.0
+    block_timeout: float = 600.0
+    threads: int | None = None  # threads per worker (None: equal shares of the cores)
+    mode: str = "default"  # torch.compile mode
+    gpu: int | None = None  # index into CUDA_VISIBLE_DEVICES (None: the first visible device)
+    warm_compile: bool = False  # also time inductor's compile from a filled cache, in a fresh process
+    compile_scope: str = "model"  # model: torch.compile(model); step: the whole training step
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -174,6 +191,16 @@ def build_config(
     loss_tolerance: float | None = None,
     parity_steps: int = 20,
     cold_compile_cache: bool = True,
+    profile: str | None = None,
+    enable_above: float | None = None,
+    skip_below: float | None = None,
+    warmup_timeout: float = 1800.0,
+    block_timeout: float = 600.0,
+    threads: int | None = None,
+    mode: str = "default",
+    gpu: int | None = None,
+    warm_compile: bool = False,
+    compile_scope: str = "model",
 ) -> BenchConfig:
     """Validate command-line options into a :class:`BenchConfig` (InputError on bad input)."""
     spec = resolve_model(model)
@@ -213,6 +240,31 @@ def build_config(
     tol = DEFAULT_LOSS_TOLERANCE[precision] if loss_tolerance is None else loss_tolerance
     _positive(tol, "--loss-tolerance")
     _positive(parity_steps, "--parity-steps")
+    _positive(warmup_timeout, "--warmup-timeout")
+    _positive(block_timeout, "--block-timeout")
+    if gpu is not None and not 0 <= gpu <= 1024:
+        raise InputError(f"{gpu!r} must be a device index (0, 1, ...)", _opt("--gpu"))
+    if threads is not None and not 1 <= threads <= 4096:
+        raise InputError(f"{threads!r} must be between 1 and 4096", _opt("--threads"))
+    mode = mode.lower()
+    if mode not in MODES:
+        raise InputError(one_of(mode, MODES), _opt("--mode"))
+    compile_scope = compile_scope.lower()
+    if compile_scope not in SCOPES:
+        raise InputError(one_of(compile_scope, SCOPES), _opt("--compile-scope"))
+    if compile_scope == "step" and precision == "fp16":
+        raise InputError(
+            "'step' cannot compile the fp16 gradient scaler's step; use bf16 or --compile-scope model",
+            _opt("--compile-scope"),
+        )
+    if enable_above is None or skip_below is None:
+        enable_above, skip_below = measured_thresholds(profile)
+    if not 0 < skip_below <= enable_above:
+        raise InputError(
+            f"skip threshold {skip_below!r} must be positive and at most the enable threshold "
+            f"{enable_above!r}",
+            _opt("--profile"),
+        )
     return BenchConfig(
         model=model,
         workload=workload,
@@ -236,4 +288,29 @@ def build_config(
         loss_tolerance=float(tol),
         parity_steps=parity_steps,
         cold_compile_cache=cold_compile_cache,
+        enable_above=float(enable_above),
+        skip_below=float(skip_below),
+        profile=profile,
+        warmup_timeout=float(warmup_timeout),
+        block_timeout=float(block_timeout),
+        threads=threads,
+        mode=mode,
+        gpu=gpu,
+        warm_compile=warm_compile,
+        compile_scope=compile_scope,
     )
+
+
+def measured_thresholds(profile: str | None) -> tuple[float, float]:
+    """The enable and skip speedups of the profile's measured policy (bundled profile: None).
+
+    These are the thresholds ``analyze --bench`` decides by, so decision-aware stopping stops a
+    candidate exactly when more blocks could no longer change that decision.
+    """
+    from pathlib import Path
+
+    from fitcheck.io.profiles import load_profile
+
+    loaded = load_profile(Path(profile) if profile else None)
+    m = loaded.policy.measured
+    return float(m.enable_min_speedup), float(m.skip_below_speedup)

@@ -2,15 +2,22 @@
 
 The parent process never imports torch. It starts one worker per backend, warms each up
 (the compile), then runs rounds of interleaved blocks (eager, candidate, …, with the order
-rotated every round) until every candidate's speedup interval is narrow enough or the time
-runs out. A backend that fails is recorded as failed; every other result is kept.
+rotated every round). A candidate stops as soon as its sequential interval decides against
+the profile's thresholds (its time goes to the undecided ones), or its headline interval is
+narrow enough, or the time runs out. A backend that fails, hangs past its timeout or dies is
+recorded as such; every other result is kept. SIGINT / SIGTERM end the run with the partial
+results.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
+import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,17 +30,31 @@ import numpy as np
 from fitcheck import __version__
 from fitcheck.bench import stats
 from fitcheck.bench.config import BASELINE, BenchConfig
-from fitcheck.bench.host import GpuSampler, host_facts, package_version
+from fitcheck.bench.host import (
+    GpuSampler,
+    host_facts,
+    load_average,
+    load_changed,
+    package_version,
+    worker_threads,
+    worker_visible_device,
+)
 from fitcheck.bench.results import (
+    FORMAT_VERSION,
+    MIN_INTERVAL_BLOCKS,
+    RESULTS_KIND,
     BackendResult,
     BenchResults,
+    Ceiling,
     Comparison,
     DynamicResult,
     GpuUtilization,
     Host,
+    Interference,
     LossParity,
-    SpeedupModel,
-    SummaryModel,
+    SequentialInterval,
+    SpeedupInterval,
+    StepSummary,
 )
 from fitcheck.errors import InputError, Location
 
@@ -43,8 +64,22 @@ XLA_CUDA_REMOVED = (2, 8)
 LEAD_STEPS = 1
 
 
+HEADLINE_BASIS = (
+    "throughput ratio: total baseline time / total candidate time over the paired blocks "
+    "(same steps, same batches), with a paired block bootstrap (expanded percentile) interval"
+)
+
+
 class BackendFailure(Exception):
     """A backend's worker reported an error or died."""
+
+
+class BackendTimeout(BackendFailure):
+    """A backend's worker gave no answer within its time limit and was stopped."""
+
+
+class Interrupted(Exception):
+    """SIGTERM (or SIGINT) arrived: end the run and keep what was measured."""
 
 
 @dataclass
@@ -65,28 +100,36 @@ class BackendState:
     compiles_after_warmup: int | None = None
     compiles_end: int | None = None
     dyn_blocks: list[list[float]] = field(default_factory=list)
+    dyn_compiled: list[list[int]] = field(default_factory=list)
     dyn_compiles: tuple[int | None, int | None] = (None, None)
+    dyn_stopped: str | None = None
+    counters_before_dynamic: dict[str, Any] = field(default_factory=dict)
     counters: dict[str, Any] = field(default_factory=dict)
+    skipped_steps: int = 0
     max_batch: int | None = None
     # candidates only
     interval: stats.Interval | None = None
+    look: stats.Look | None = None
     stopped: str | None = None
+    warm_compile: float | None = None  # compile seconds from a filled cache (fresh process)
+    flops: int | None = None  # FLOPs of one training step (baseline only)
+    flops_error: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
-    def fail(self, reason: str) -> None:
-        self.status, self.reason = "failed", reason
+    def fail(self, reason: str, status: str = "failed") -> None:
+        self.status, self.reason = status, reason
 
 
 def _version_tuple(text: str | None) -> tuple[int, ...]:
-    out: list[int] = []
-    for part in (text or "").split("+")[0].split("."):
-        if not part.isdigit():
-            break
-        out.append(int(part))
-    return tuple(out)
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text or "0").release
+    except InvalidVersion:
+        return (0,)
 
 
 def candidate_unavailable(backend: str, device: str) -> tuple[str | None, dict[str, str]]:
@@ -106,7 +149,8 @@ def candidate_unavailable(backend: str, device: str) -> tuple[str | None, dict[s
                 "this build runs XLA on CPU and TPU only",
                 {},
             )
-        return None, {"PJRT_DEVICE": "CUDA"}
+        # PJRT preallocates most of the GPU by default, which would starve the eager worker
+        return None, {"PJRT_DEVICE": "CUDA", "PJRT_ALLOCATOR_PREALLOCATE": "false"}
     if device == "cpu":
         return None, {"PJRT_DEVICE": "CPU"}
     return f"no XLA device for {device!r}", {}
@@ -156,7 +200,7 @@ class RichProgress(Progress):
 class WorkerPool:
     """The worker processes, one per backend, and the pipe protocol to them."""
 
-    def __init__(self, cfg: BenchConfig) -> None:
+    def __init__(self, cfg: BenchConfig, threads: int | None = None) -> None:
         self.ctx = mp.get_context("spawn")
         self.cfg_payload = {
             "model": cfg.model,
@@ -165,6 +209,9 @@ class WorkerPool:
             "seed": cfg.seed,
             "precision": cfg.precision,
             "learning_rate": cfg.learning_rate,
+            "threads": threads,
+            "mode": cfg.mode,
+            "compile_scope": cfg.compile_scope,
         }
 
     def start(self, b: BackendState, device: str, env: dict[str, str]) -> None:
@@ -200,10 +247,25 @@ class WorkerPool:
             raise BackendFailure(f"worker is gone: {err}") from None
 
     @staticmethod
-    def receive(b: BackendState) -> dict[str, Any]:
+    def kill(b: BackendState) -> None:
+        """Stop a worker that will not answer: terminate, then kill."""
+        if b.proc is None or not b.proc.is_alive():
+            return
+        b.proc.terminate()
+        b.proc.join(timeout=3)
+        if b.proc.is_alive():
+            b.proc.kill()
+            b.proc.join(timeout=3)
+
+    @classmethod
+    def receive(cls, b: BackendState, timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
         while not b.conn.poll(0.2):
             if not b.proc.is_alive():
                 break
+            if deadline is not None and time.monotonic() > deadline:
+                cls.kill(b)
+                raise BackendTimeout(f"no answer within {timeout:g} s (hung?); its worker was stopped")
         try:
             reply = b.conn.recv()
         except (EOFError, OSError):
@@ -218,11 +280,11 @@ class WorkerPool:
             raise BackendFailure(prefix + reply["error"])
         return reply
 
-    def call(self, b: BackendState, cmd: str, **kw: Any) -> dict[str, Any]:
+    def call(self, b: BackendState, cmd: str, timeout: float | None = None, **kw: Any) -> dict[str, Any]:
         self.send(b, cmd, **kw)
-        return self.receive(b)
+        return self.receive(b, timeout)
 
-    def stop(self, backends: list[BackendState]) -> None:
+    def stop(self, backends: list[BackendState], *, wait: float = 10.0) -> None:
         for b in backends:
             if b.proc is None:
                 continue
@@ -231,10 +293,8 @@ class WorkerPool:
                     b.conn.send({"cmd": "stop"})
                 except (BrokenPipeError, OSError):
                     pass
-                b.proc.join(timeout=10)
-            if b.proc.is_alive():
-                b.proc.terminate()
-                b.proc.join(timeout=5)
+                b.proc.join(timeout=wait)
+            self.kill(b)
             b.conn.close()
 
 
@@ -253,7 +313,8 @@ def _dynamic_sizes(cfg: BenchConfig, blocks: int) -> list[list[int]]:
 
 @contextmanager
 def _cold_inductor_cache(enabled: bool) -> Iterator[dict[str, str]]:
-    """A fresh inductor cache folder, so compile time is what a fresh machine pays."""
+    """A fresh inductor cache folder, so compile time is what a fresh machine pays; always
+    removed afterwards (also on failure, timeout or SIGINT / SIGTERM)."""
     if not enabled:
         yield {}
         return
@@ -264,69 +325,182 @@ def _cold_inductor_cache(enabled: bool) -> Iterator[dict[str, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def _signals_end_the_run() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` (SIGINT raises KeyboardInterrupt already), so the
+    run unwinds, stops its workers, cleans up and returns the partial results."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_bench(cfg: BenchConfig, progress: Progress | None = None) -> BenchResults:
     """Run the whole benchmark described by ``cfg`` and return its results.
 
     Raises InputError when the worker finds the user's model unusable. A backend that fails
-    is recorded in the results, not raised.
+    or hangs is recorded in the results, not raised; SIGINT / SIGTERM end the run early with
+    the results so far (``interrupted`` true).
     """
     progress = progress or Progress()
     t_start = time.perf_counter()
-    pool = WorkerPool(cfg)
+    cpus = os.cpu_count()
+    threads = cfg.threads or worker_threads(cpus, len(cfg.backends))
+    pool = WorkerPool(cfg, threads)
     eager = BackendState(BASELINE)
     cands = [BackendState(name) for name in cfg.candidates]
     everyone = [eager, *cands]
     sampler = GpuSampler()
     sampler_on = False
+    interrupted = False
+    gpu: GpuUtilization | None = None
+    max_batch: dict[str, Any] | None = None
+    load_before = load_average()
     progress.start([b.name for b in everyone])
     try:
-        with _cold_inductor_cache(cfg.cold_compile_cache) as inductor_env:
-            # the baseline first: it resolves the device the candidates must match
-            pool.start(eager, cfg.device, {})
-            progress.update(BASELINE, "building the model")
+        with _signals_end_the_run(), _cold_inductor_cache(cfg.cold_compile_cache) as inductor_env:
             try:
-                eager.info = pool.call(eager, "setup")
-            except BackendFailure as err:
-                eager.fail(str(err))
-            device = eager.info.get("device", cfg.device if cfg.device != "auto" else "cpu")
-            for c in cands:
-                reason, env = candidate_unavailable(c.name, device)
-                if reason:
-                    c.status, c.reason = "unavailable", reason
-                    progress.update(c.name, f"unavailable: {reason}")
-                    continue
-                if c.name == "inductor":
-                    env = {**env, **inductor_env}
-                pool.start(c, device, env)
-                pool.send(c, "setup")
-            for c in cands:
-                if c.ok and c.proc is not None:
-                    progress.update(c.name, "building the model")
-                    try:
-                        c.info = pool.receive(c)
-                    except BackendFailure as err:
-                        c.fail(f"setup: {err}")
-            if device == "cuda":
-                sampler_on = sampler.start()
-            _measure(cfg, pool, eager, cands, progress, sampler)
-            gpu = _gpu_utilization(sampler) if sampler_on else None
-            max_batch = _find_max_batch(cfg, pool, everyone, device, progress)
+                device = _start_workers(cfg, pool, eager, cands, progress, inductor_env)
+                # NVML samples are taken inside the baseline's worker, around its timed steps
+                # only, and come back with each block's reply (collected here)
+                sampler_on = device == "cuda"
+                _measure(cfg, pool, eager, cands, progress, sampler, device)
+                gpu = _gpu_utilization(sampler) if sampler_on else None
+                pool.stop(everyone)
+                _measure_warm_compile(cfg, pool, cands, device, progress, inductor_env)
+                max_batch = _find_max_batch(cfg, pool, everyone, device, progress, inductor_env)
+            except (KeyboardInterrupt, Interrupted):
+                interrupted = True
+                for b in everyone:
+                    if b.stopped is None and b is not eager:
+                        b.stopped = "interrupted"
+                    if b.dyn_blocks and b.dyn_stopped is None:
+                        b.dyn_stopped = "interrupted"
+                pool.stop(everyone, wait=0.5)
     finally:
         sampler.stop()
-        pool.stop(everyone)
+        pool.stop(everyone, wait=0.5 if interrupted else 10.0)
         progress.stop()
-    return _results(cfg, eager, cands, gpu, max_batch, time.perf_counter() - t_start)
+    load_after = load_average()
+    interference = Interference(
+        threads_per_worker=threads,
+        load_before=load_before,
+        load_after=load_after,
+        load_changed=load_changed(load_before, load_after, cpus, threads),
+    )
+    return _results(
+        cfg, eager, cands, gpu, max_batch, time.perf_counter() - t_start, interference, interrupted
+    )
+
+
+def _worker_env(cfg: BenchConfig, device: str) -> dict[str, str]:
+    """One device per worker on CUDA: the chosen entry of ``CUDA_VISIBLE_DEVICES``."""
+    if device != "cuda":
+        return {}
+    try:
+        chosen = worker_visible_device(os.environ.get("CUDA_VISIBLE_DEVICES"), cfg.gpu)
+    except ValueError as err:
+        raise InputError(str(err), Location(field="--gpu")) from None
+    return {"CUDA_VISIBLE_DEVICES": chosen}
+
+
+def _start_workers(
+    cfg: BenchConfig,
+    pool: WorkerPool,
+    eager: BackendState,
+    cands: list[BackendState],
+    progress: Progress,
+    inductor_env: dict[str, str],
+) -> str:
+    """Start and set up every worker; the resolved device ("cpu", "cuda", ...)."""
+    # the baseline first: it resolves the device the candidates must match
+    asked = cfg.device if cfg.device != "auto" else "cpu"
+    pool.start(eager, cfg.device, _worker_env(cfg, cfg.device))
+    progress.update(BASELINE, "building the model")
+    try:
+        eager.info = pool.call(eager, "setup", timeout=cfg.warmup_timeout)
+    except BackendFailure as err:
+        eager.fail(str(err), "timed_out" if isinstance(err, BackendTimeout) else "failed")
+    device = str(eager.info.get("device", asked))
+    env_device = _worker_env(cfg, device)
+    for c in cands:
+        reason, env = candidate_unavailable(c.name, device)
+        if reason:
+            c.status, c.reason = "unavailable", reason
+            progress.update(c.name, f"unavailable: {reason}")
+            continue
+        if c.name == "inductor":
+            env = {**env, **inductor_env}
+        pool.start(c, device, {**env_device, **env})
+        pool.send(c, "setup")
+    for c in cands:
+        if c.ok and c.proc is not None:
+            progress.update(c.name, "building the model")
+            try:
+                c.info = pool.receive(c, cfg.warmup_timeout)
+            except BackendFailure as err:
+                c.fail(f"setup: {err}", "timed_out" if isinstance(err, BackendTimeout) else "failed")
+    return device
 
 
 def _run(
-    pool: WorkerPool, b: BackendState, start: int, sizes: list[int | None], lead: int = 0
+    pool: WorkerPool,
+    b: BackendState,
+    start: int,
+    sizes: list[int | None],
+    *,
+    timeout: float,
+    lead: int = 0,
 ) -> dict[str, Any] | None:
-    """Run steps on ``b``; on failure mark it failed and return None."""
+    """Run steps on ``b``; on failure or timeout mark it and return None."""
     try:
-        return pool.call(b, "steps", start=start, sizes=sizes, lead=lead)
+        return pool.call(b, "steps", timeout=timeout, start=start, sizes=sizes, lead=lead)
+    except BackendTimeout as err:
+        b.fail(str(err), "timed_out")
+        return None
     except BackendFailure as err:
         b.fail(str(err))
         return None
+
+
+def _paired(eager: BackendState, c: BackendState) -> int:
+    return min(len(eager.blocks), len(c.blocks))
+
+
+def _look(cfg: BenchConfig, eager: BackendState, c: BackendState, elapsed: float) -> str | None:
+    """Update ``c``'s headline interval and sequential look; the reason to stop, if any."""
+    n = _paired(eager, c)
+    c.interval = None
+    if n >= cfg.min_blocks:
+        c.interval = stats.paired_bootstrap_ratio(
+            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed, resamples=2000
+        )
+    c.look = stats.sequential_look(
+        eager.blocks[:n],
+        c.blocks[:n],
+        min_blocks=cfg.min_blocks,
+        alpha=1.0 - cfg.decision_confidence,
+        enable_above=cfg.enable_above,
+        skip_below=cfg.skip_below,
+    )
+    return stats.stop_reason(
+        c.interval,
+        blocks=n,
+        min_blocks=cfg.min_blocks,
+        max_blocks=cfg.max_blocks,
+        elapsed_seconds=elapsed,
+        max_seconds=cfg.max_seconds,
+        target_ci=cfg.target_ci,
+        decision=c.look.decision if c.look is not None else None,
+    )
 
 
 def _measure(
@@ -336,20 +510,23 @@ def _measure(
     cands: list[BackendState],
     progress: Progress,
     sampler: GpuSampler,
+    device: str,
 ) -> None:
     live = [b for b in (eager, *cands) if b.ok and b.proc is not None]
     # warm-up: the first steps carry the compilation
     for b in live:
         progress.update(b.name, f"warm-up ({cfg.warmup_steps} steps, compiling)")
-        out = _run(pool, b, 0, [cfg.size] * cfg.warmup_steps)
+        out = _run(pool, b, 0, [cfg.size] * cfg.warmup_steps, timeout=cfg.warmup_timeout)
         if out is None:
-            progress.update(b.name, f"failed: {b.reason}")
+            progress.update(b.name, f"{b.status}: {b.reason}")
             continue
         b.warmup, b.loss = out["seconds"], list(out["loss"])
         b.samples_per_step, b.compiles_after_warmup = out["samples_per_step"], out["compiles"]
+        b.skipped_steps += out.get("skipped_steps", 0)
+        _release(pool, b, device)
     if not eager.ok:
         return
-    # steady state: interleaved blocks, adaptive stopping per candidate
+    # steady state: interleaved blocks, decision-aware stopping per candidate
     active = [c for c in cands if c.ok and c.proc is not None]
     t0 = time.perf_counter()
     block = 0
@@ -360,17 +537,21 @@ def _measure(
             order.reverse()
         start = cfg.warmup_steps + block * (cfg.block_steps + LEAD_STEPS)
         for b in order:
-            sampler.active = b is eager
             sizes = [cfg.size] * (cfg.block_steps + LEAD_STEPS)
-            out = _run(pool, b, start, sizes, lead=LEAD_STEPS)
-            sampler.active = False
+            out = _run(pool, b, start, sizes, lead=LEAD_STEPS, timeout=cfg.block_timeout)
             if out is None:
-                progress.update(b.name, f"failed: {b.reason}")
+                progress.update(b.name, f"{b.status}: {b.reason}")
                 continue
             b.blocks.append(out["seconds"])
             b.lead.extend(out["lead_seconds"])
             b.loss.extend(out["loss"])
             b.compiles_end = out["compiles"]
+            b.skipped_steps += out.get("skipped_steps", 0)
+            if b is eager:
+                sampler.utilization.extend(out.get("gpu_utilization", []))
+                sampler.memory_used.extend(out.get("gpu_memory_used", []))
+                sampler.errors[:] = out.get("gpu_errors", sampler.errors)
+            _release(pool, b, device)
         block += 1
         elapsed = time.perf_counter() - t0
         for c in list(active):
@@ -378,20 +559,13 @@ def _measure(
                 c.stopped = "failed"
                 active.remove(c)
                 continue
-            c.interval = stats.paired_bootstrap_speedup(
-                eager.blocks, c.blocks, confidence=cfg.confidence, seed=cfg.seed
-            )
-            reason = stats.stop_reason(
-                c.interval if block >= 2 else None,
-                blocks=block,
-                min_blocks=cfg.min_blocks,
-                max_blocks=cfg.max_blocks,
-                elapsed_seconds=elapsed,
-                max_seconds=cfg.max_seconds,
-                target_ci=cfg.target_ci,
-            )
-            iv = c.interval
-            text = f"block {block}  {iv.mid:.3f}x [{iv.low:.3f}, {iv.high:.3f}]"
+            reason = _look(cfg, eager, c, elapsed)
+            text = f"block {block}"
+            if c.interval is not None:
+                iv = c.interval
+                text += f"  {iv.mid:.3f}x [{iv.low:.3f}, {iv.high:.3f}]"
+            else:
+                text += f"  {stats.throughput_ratio(eager.blocks, c.blocks):.3f}x (no interval yet)"
             if reason:
                 c.stopped = reason
                 active.remove(c)
@@ -403,75 +577,175 @@ def _measure(
             if c.ok and c.stopped is None:
                 c.stopped = "failed"
     if cfg.dynamic_shapes and eager.ok:
-        _measure_dynamic(cfg, pool, eager, [c for c in cands if c.ok], progress)
+        _measure_dynamic(cfg, pool, eager, [c for c in cands if c.ok and c.proc is not None], progress)
+    if eager.ok and eager.proc is not None:  # after every timed and parity step
+        try:
+            eager.flops = pool.call(eager, "flops", timeout=cfg.block_timeout, start=2_000_000)[
+                "flops_per_step"
+            ]
+        except BackendFailure as err:
+            eager.flops_error = f"FLOP count failed: {err}"
+            if isinstance(err, BackendTimeout):
+                eager.fail(str(err), "timed_out")
     for b in (eager, *cands):
         if b.ok and b.proc is not None:
             try:
-                b.counters = pool.call(b, "stats")
+                b.counters = pool.call(b, "stats", timeout=cfg.block_timeout)
             except BackendFailure as err:
-                b.fail(f"stats: {err}")
+                b.fail(f"stats: {err}", "timed_out" if isinstance(err, BackendTimeout) else "failed")
+
+
+def _release(pool: WorkerPool, b: BackendState, device: str) -> None:
+    """On CUDA, an idle worker gives its cached memory back while the others run."""
+    if device != "cuda" or not b.ok:
+        return
+    try:
+        pool.call(b, "release", timeout=60)
+    except BackendFailure as err:
+        b.fail(f"release: {err}")
 
 
 def _measure_dynamic(
     cfg: BenchConfig, pool: WorkerPool, eager: BackendState, cands: list[BackendState], progress: Progress
 ) -> None:
-    """Interleaved blocks whose size changes every step; recompiles count against the speed."""
+    """Interleaved blocks whose size changes every step, bounded by ``--max-seconds``.
+
+    Every step's time is kept, recompiles included; each reply says which steps compiled.
+    """
+    for b in (eager, *cands):
+        try:
+            b.counters_before_dynamic = pool.call(b, "stats", timeout=cfg.block_timeout)
+        except BackendFailure as err:
+            b.fail(f"stats: {err}", "timed_out" if isinstance(err, BackendTimeout) else "failed")
     plan = _dynamic_sizes(cfg, cfg.min_blocks)
     before = {b.name: b.compiles_end for b in (eager, *cands)}
+    t0 = time.perf_counter()
     for i, sizes in enumerate(plan):
+        if i and time.perf_counter() - t0 >= cfg.max_seconds:
+            for b in (eager, *cands):
+                b.dyn_stopped = b.dyn_stopped or "max_seconds"
+            return
         order = [eager, *[c for c in cands if c.ok]]
         if i % 2:
             order.reverse()
         for b in order:
             progress.update(b.name, f"dynamic shapes: block {i + 1}/{len(plan)}")
-            out = _run(pool, b, 1_000_000 + i * cfg.block_steps, list(sizes))
+            out = _run(pool, b, 1_000_000 + i * cfg.block_steps, list(sizes), timeout=cfg.warmup_timeout)
             if out is None:
-                progress.update(b.name, f"failed (dynamic shapes): {b.reason}")
+                b.dyn_stopped = "failed"
+                progress.update(b.name, f"{b.status} (dynamic shapes): {b.reason}")
                 continue
             b.dyn_blocks.append(out["seconds"])
+            b.dyn_compiled.append(list(out.get("compiled_steps", [])))
             b.dyn_compiles = (before[b.name], out["compiles"])
         if not eager.ok:
             return
+    for b in (eager, *cands):
+        b.dyn_stopped = b.dyn_stopped or "completed"
 
 
 def _gpu_utilization(sampler: GpuSampler) -> GpuUtilization | None:
     if not sampler.utilization:
-        return None
+        if not sampler.errors:
+            return None
+        return GpuUtilization(
+            mean=0.0, p5=0.0, p95=0.0, n=0, gpu_idle_in_loop=False, errors=list(sampler.errors)
+        )
     u = stats.utilization_summary(sampler.utilization)
     return GpuUtilization(
         mean=u.mean,
         p5=u.p5,
         p95=u.p95,
         n=u.n,
-        input_bound=u.input_bound,
+        gpu_idle_in_loop=u.gpu_idle_in_loop,
         memory_used_bytes_max=max(sampler.memory_used) if sampler.memory_used else None,
+        errors=list(sampler.errors),
     )
 
 
 def _find_max_batch(
-    cfg: BenchConfig, pool: WorkerPool, everyone: list[BackendState], device: str, progress: Progress
+    cfg: BenchConfig,
+    pool: WorkerPool,
+    everyone: list[BackendState],
+    device: str,
+    progress: Progress,
+    inductor_env: dict[str, str],
 ) -> dict[str, Any] | None:
+    """Each backend in a fresh process of its own, the others stopped (so no other worker's
+    cached memory counts against it)."""
     if not cfg.find_max_batch:
         return None
     if device != "cuda":
         return {"status": "unavailable", "reason": f"needs a GPU (the device is {device})"}
     out: dict[str, Any] = {"status": "ok", "limit": cfg.batch_size * 64, "max_batch_size": {}}
     for b in everyone:
-        if not b.ok or b.proc is None:
+        if not b.ok:
             continue
         progress.update(b.name, "searching the largest batch")
+        fresh = BackendState(b.name)
+        _, env = candidate_unavailable(b.name, device) if b.name != BASELINE else (None, {})
+        if b.name == "inductor":
+            env = {**env, **inductor_env}
         try:
-            b.max_batch = pool.call(b, "max_batch", limit=cfg.batch_size * 64)["max_batch_size"]
+            pool.start(fresh, device, {**_worker_env(cfg, device), **env})
+            pool.call(fresh, "setup", timeout=cfg.warmup_timeout)
+            found = pool.call(fresh, "max_batch", timeout=cfg.warmup_timeout, limit=cfg.batch_size * 64)
+            b.max_batch = found["max_batch_size"]
         except BackendFailure as err:
             b.max_batch = None
             out.setdefault("errors", {})[b.name] = str(err)
+        finally:
+            pool.stop([fresh])
         out["max_batch_size"][b.name] = b.max_batch
     return out
 
 
+def _measure_warm_compile(
+    cfg: BenchConfig,
+    pool: WorkerPool,
+    cands: list[BackendState],
+    device: str,
+    progress: Progress,
+    inductor_env: dict[str, str],
+) -> None:
+    """Inductor's compile time again, in a fresh process that finds the cache the measured run
+    filled (same cache folder): dynamo traces again, the FX graph and AOTAutograd caches hit."""
+    if not cfg.warm_compile:
+        return
+    for c in cands:
+        if c.name != "inductor" or not c.ok:
+            continue
+        progress.update(c.name, "compiling again from a filled cache")
+        fresh = BackendState(c.name)
+        try:
+            pool.start(fresh, device, {**_worker_env(cfg, device), **inductor_env})
+            pool.call(fresh, "setup", timeout=cfg.warmup_timeout)
+            warm = pool.call(
+                fresh, "steps", timeout=cfg.warmup_timeout, start=0, sizes=[cfg.size] * cfg.warmup_steps
+            )
+            steady = pool.call(
+                fresh,
+                "steps",
+                timeout=cfg.block_timeout,
+                start=cfg.warmup_steps,
+                sizes=[cfg.size] * (cfg.block_steps + LEAD_STEPS),
+                lead=LEAD_STEPS,
+            )
+            typical = float(np.median(steady["seconds"]))
+            c.warm_compile = max(0.0, sum(warm["seconds"]) - len(warm["seconds"]) * typical)
+        except BackendFailure as err:
+            progress.update(c.name, f"warm compile not measured: {err}")
+        finally:
+            pool.stop([fresh])
+
+
 def _delta(pair: tuple[int | None, int | None]) -> int | None:
     a, b = pair
-    return None if a is None or b is None else b - a
+    return None if a is None or b is None else max(0, b - a)
+
+
+def _finite_losses(values: list[float]) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values]
 
 
 def _backend_result(cfg: BenchConfig, b: BackendState) -> BackendResult:
@@ -482,24 +756,116 @@ def _backend_result(cfg: BenchConfig, b: BackendState) -> BackendResult:
         compile_s = max(0.0, sum(b.warmup) - len(b.warmup) * summary.median)
     recompiles = None
     if b.compiles_after_warmup is not None and b.compiles_end is not None:
-        recompiles = b.compiles_end - b.compiles_after_warmup
+        recompiles = max(0, b.compiles_end - b.compiles_after_warmup)
+    status = b.status if b.status in ("ok", "failed", "unavailable", "timed_out") else "failed"
     return BackendResult(
-        status=b.status,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         reason=b.reason,
         compile_seconds=compile_s,
         warmup_seconds=b.warmup,
         block_lead_seconds=b.lead,
         step_seconds=steps,
-        summary=SummaryModel(**vars(summary)) if summary else None,
-        samples_per_second=(b.samples_per_step / summary.median) if summary else None,
+        steps_per_block=cfg.block_steps if steps else None,
+        summary=StepSummary(**vars(summary)) if summary else None,
+        samples_per_second=(b.samples_per_step / summary.median) if summary and b.samples_per_step else None,
         peak_memory_bytes=b.counters.get("peak_memory_bytes"),
         peak_memory_kind=b.counters.get("peak_memory_kind"),
         compiles=b.counters.get("compiles", b.compiles_end),
         recompiles=recompiles,
         graph_breaks=b.counters.get("graph_breaks"),
-        loss=b.loss,
+        skipped_steps=b.counters.get("skipped_steps"),
+        threads=b.info.get("threads"),
+        loss=_finite_losses(b.loss),
         blocks=len(b.blocks),
         max_batch_size=b.max_batch,
+    )
+
+
+def _interval(iv: stats.Interval | None) -> SpeedupInterval | None:
+    return None if iv is None else SpeedupInterval(low=iv.low, mid=iv.mid, high=iv.high)
+
+
+def dynamic_figures(
+    baseline_blocks: list[list[float]],
+    candidate_blocks: list[list[float]],
+    baseline_compiled: list[list[int]],
+    candidate_compiled: list[list[int]],
+    *,
+    confidence: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Recompile seconds, steady speedup and end-to-end ratio of a dynamic-shape phase.
+
+    Steps are paired by position (both sides ran the same sizes). A step where either side
+    compiled is a recompile step: it is left out of the steady figure, and the candidate's
+    time on it beyond its median steady step is recompile time. The end-to-end ratio counts
+    every step.
+    """
+    n = min(len(baseline_blocks), len(candidate_blocks))
+    steady_b: list[list[float]] = []
+    steady_c: list[list[float]] = []
+    compile_steps: list[float] = []
+    for i in range(n):
+        skip = set(baseline_compiled[i] if i < len(baseline_compiled) else [])
+        mine = set(candidate_compiled[i] if i < len(candidate_compiled) else [])
+        pairs = list(zip(baseline_blocks[i], candidate_blocks[i], strict=False))
+        kept = [(e, c) for j, (e, c) in enumerate(pairs) if j not in skip | mine]
+        compile_steps.extend(c for j, (_, c) in enumerate(pairs) if j in mine)
+        if kept:
+            steady_b.append([e for e, _ in kept])
+            steady_c.append([c for _, c in kept])
+    steady_steps = [c for blk in steady_c for c in blk]
+    recompile_s = None
+    if steady_steps:
+        typical = float(np.median(steady_steps))
+        recompile_s = float(sum(max(0.0, t - typical) for t in compile_steps))
+    steady = None
+    if len(steady_b) >= MIN_INTERVAL_BLOCKS:
+        steady = stats.paired_bootstrap_ratio(steady_b, steady_c, confidence=confidence, seed=seed)
+    end_to_end = stats.throughput_ratio(baseline_blocks[:n], candidate_blocks[:n]) if n else None
+    return {"recompile_seconds": recompile_s, "steady": steady, "end_to_end": end_to_end}
+
+
+def _dynamic(cfg: BenchConfig, eager: BackendState, c: BackendState) -> DynamicResult | None:
+    if not (cfg.dynamic_shapes and c.dyn_blocks and eager.dyn_blocks):
+        return None
+    n = min(len(eager.dyn_blocks), len(c.dyn_blocks))
+    figs = dynamic_figures(
+        eager.dyn_blocks,
+        c.dyn_blocks,
+        eager.dyn_compiled,
+        c.dyn_compiled,
+        confidence=cfg.confidence,
+        seed=cfg.seed,
+    )
+    xla = None
+    before_x, after_x = c.counters_before_dynamic.get("xla_compiles"), c.counters.get("xla_compiles")
+    if before_x is not None and after_x is not None:
+        xla = max(0, after_x - before_x)
+    fallback = None
+    if c.name in ("inductor", "openxla"):
+        fallback = bool(c.counters.get("fallback") or c.counters_before_dynamic.get("fallback"))
+    stopped = c.dyn_stopped or "completed"
+    if not c.ok or not eager.ok:
+        stopped = "failed" if stopped != "interrupted" else stopped
+    sizes = [s for blk in _dynamic_sizes(cfg, n) for s in blk]
+    return DynamicResult(
+        blocks=n,
+        steps=sum(len(blk) for blk in c.dyn_blocks[:n]),
+        sizes=sizes,
+        baseline_step_seconds=[s for blk in eager.dyn_blocks[:n] for s in blk],
+        candidate_step_seconds=[s for blk in c.dyn_blocks[:n] for s in blk],
+        candidate_compiled_steps=[
+            i * cfg.block_steps + j for i, blk in enumerate(c.dyn_compiled[:n]) for j in blk
+        ],
+        recompiles=_delta(c.dyn_compiles),
+        baseline_recompiles=_delta(eager.dyn_compiles),
+        xla_compiles=xla,
+        recompile_seconds=figs["recompile_seconds"],
+        steady_speedup=_interval(figs["steady"]),
+        end_to_end_ratio=figs["end_to_end"],
+        fell_back_to_eager=fallback,
+        stopped_because=stopped,  # type: ignore[arg-type]
     )
 
 
@@ -507,14 +873,29 @@ def _comparison(
     cfg: BenchConfig, eager: BackendState, c: BackendState, results: dict[str, BackendResult]
 ) -> Comparison:
     e_res, c_res = results[BASELINE], results[c.name]
-    n = min(len(eager.blocks), len(c.blocks))
-    speedup = None
-    if c.ok and n >= 1 and eager.ok:
-        iv = stats.paired_bootstrap_speedup(eager.blocks, c.blocks, confidence=cfg.confidence, seed=cfg.seed)
-        speedup = SpeedupModel(low=iv.low, mid=iv.mid, high=iv.high)
-    compile_s = None
+    n = _paired(eager, c)
+    both_ok = c.ok and eager.ok
+    point = stats.throughput_ratio(eager.blocks[:n], c.blocks[:n]) if n else None
+    headline = median = None
+    if n >= 2:
+        median = stats.median_ratio_speedup(
+            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed
+        )
+    if both_ok and n >= max(cfg.min_blocks, MIN_INTERVAL_BLOCKS):
+        headline = stats.paired_bootstrap_ratio(
+            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed
+        )
+    if headline is not None:
+        measurement = "interval"
+    elif both_ok and n > 0:
+        measurement = "insufficient"
+    else:
+        measurement = "failed"
+    compile_s = compile_warm = None
     if c_res.compile_seconds is not None and e_res.compile_seconds is not None:
         compile_s = c_res.compile_seconds - e_res.compile_seconds
+        if c.warm_compile is not None:
+            compile_warm = c.warm_compile - e_res.compile_seconds
     mem = None
     if c_res.peak_memory_bytes and e_res.peak_memory_bytes:
         mem = c_res.peak_memory_bytes / e_res.peak_memory_bytes
@@ -527,36 +908,74 @@ def _comparison(
             tolerance=cfg.loss_tolerance,
             ok=bool(np.isfinite(diff) and diff <= cfg.loss_tolerance),
             steps_compared=common,
+            method="largest relative difference of the per-step losses over the same seeded batches",
         )
-    dynamic = None
-    if cfg.dynamic_shapes and c.dyn_blocks and eager.dyn_blocks:
-        iv = stats.paired_bootstrap_speedup(
-            eager.dyn_blocks, c.dyn_blocks, confidence=cfg.confidence, seed=cfg.seed
+    sequential = None
+    if c.look is not None:
+        sequential = SequentialInterval(
+            method=stats.SEQUENTIAL_METHOD,
+            confidence=cfg.decision_confidence,
+            low=max(c.look.interval.low, 1e-9),
+            high=min(c.look.interval.high, 1e6),
+            looks=c.look.look,
+            enable_above=cfg.enable_above,
+            skip_below=cfg.skip_below,
+            decision=c.look.decision or "undecided",
         )
-        dynamic = DynamicResult(
-            speedup=SpeedupModel(low=iv.low, mid=iv.mid, high=iv.high),
-            recompiles=_delta(c.dyn_compiles),
-            blocks=min(len(eager.dyn_blocks), len(c.dyn_blocks)),
-            steps=sum(len(blk) for blk in c.dyn_blocks),
-            sizes=[s for blk in _dynamic_sizes(cfg, cfg.min_blocks) for s in blk],
-            baseline_step_seconds=[s for blk in eager.dyn_blocks for s in blk],
-            candidate_step_seconds=[s for blk in c.dyn_blocks for s in blk],
-        )
-    stopped = c.stopped if c.ok and c.stopped else "failed"
+    if both_ok:
+        stopped = c.stopped or "max_blocks"
+    else:
+        stopped = "interrupted" if c.stopped == "interrupted" else "failed"
     return Comparison(
         baseline=BASELINE,
         candidate=c.name,
         compiler=COMPILERS[c.name],  # type: ignore[arg-type]
-        speedup=speedup,
+        measurement=measurement,  # type: ignore[arg-type]
+        speedup=_interval(headline),
+        speedup_basis=HEADLINE_BASIS,
+        point_estimate=point,
+        median_speedup=_interval(median),
+        sequential=sequential,
         confidence=cfg.confidence,
         blocks=n,
-        steps=n * cfg.block_steps,
+        steps=sum(len(blk) for blk in c.blocks[:n]),
         compile_seconds=compile_s,
+        compile_seconds_warm=compile_warm,
         memory_ratio=mem,
         loss_parity=parity,
         recompiles=c_res.recompiles,
         stopped_because=stopped,  # type: ignore[arg-type]
-        dynamic=dynamic,
+        dynamic=_dynamic(cfg, eager, c),
+    )
+
+
+def _ceiling(cfg: BenchConfig, eager: BackendState, host: Host, median: float | None) -> Ceiling | None:
+    """MFU of the baseline's step against the accelerator's peak, and the ceiling it implies."""
+    from fitcheck.bench.ceiling import load_peaks, match_peak, peak_for, utilisation
+
+    if not eager.flops or not median:
+        return None
+    peak = match_peak(host.device_name, load_peaks()) if host.device == "cuda" else None
+    peak_tflops = peak_for(peak, cfg.precision, host.tf32_matmul) if peak else None
+    u = utilisation(eager.flops, median, peak_tflops)
+    note = None
+    if host.device != "cuda":
+        note = f"no accelerator peak for device {host.device!r}: MFU and the ceiling need a GPU"
+    elif peak is None:
+        note = f"{host.device_name!r} is not in the peak table"
+    elif peak_tflops is None:
+        note = f"no tensor-core peak for {cfg.precision} on {peak.accelerator} (fp32 without TF32)"
+    elif peak.note:
+        note = peak.note
+    return Ceiling(
+        flops_per_step=float(eager.flops),
+        achieved_tflops=u.achieved_tflops,
+        accelerator=peak.accelerator if peak else None,
+        peak_tflops=peak_tflops,
+        peak_source=peak.source if peak else None,
+        mfu=u.mfu,
+        speedup_ceiling=u.speedup_ceiling,
+        note=note,
     )
 
 
@@ -567,19 +986,28 @@ def _results(
     gpu: GpuUtilization | None,
     max_batch: dict[str, Any] | None,
     elapsed: float,
+    interference: Interference,
+    interrupted: bool,
 ) -> BenchResults:
     backends = {b.name: _backend_result(cfg, b) for b in (eager, *cands)}
     comparisons = [_comparison(cfg, eager, c, backends) for c in cands if c.status != "unavailable"]
+    host = Host(**host_facts(eager.info))
+    summary = backends[BASELINE].summary
     return BenchResults(
+        kind=RESULTS_KIND,
+        format_version=FORMAT_VERSION,
         fitcheck_version=__version__,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         workload=cfg.workload,
         model=cfg.model,
-        host=Host(**host_facts(eager.info)),
+        host=host,
         config=cfg.to_json(),
         backends=backends,
         comparisons=comparisons,
         gpu_utilization=gpu,
+        interference=interference,
+        ceiling=_ceiling(cfg, eager, host, summary.median if summary else None),
         find_max_batch=max_batch,
         elapsed_seconds=elapsed,
+        interrupted=interrupted,
     )

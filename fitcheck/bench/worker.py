@@ -13,6 +13,7 @@ Timing: the device is synchronised before each clock read (CUDA synchronise;
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import resource
 import time
@@ -22,6 +23,52 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 ENV_BACKEND = "FITCHECK_BENCH_BACKEND"
+# dynamo's warning when a frame hits its recompile limit and runs eagerly from then on
+# (torch/_dynamo/convert_frame.py: "torch._dynamo hit config.%s (%s)").
+RECOMPILE_LIMIT_PREFIX = "torch._dynamo hit config."
+
+
+def recompile_limit_hit(record: logging.LogRecord) -> str | None:
+    """The limit's name (``recompile_limit`` ...) when ``record`` is dynamo's fallback warning."""
+    msg = record.msg if isinstance(record.msg, str) else ""
+    if not msg.startswith(RECOMPILE_LIMIT_PREFIX):
+        return None
+    if record.args and isinstance(record.args, tuple):
+        return str(record.args[0])
+    return msg[len(RECOMPILE_LIMIT_PREFIX) :].split(" ", 1)[0] or "recompile_limit"
+
+
+class _FallbackWatch(logging.Handler):
+    """Notes dynamo's recompile-limit fallback to eager (a warning, not an exception)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.limits: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        hit = recompile_limit_hit(record)
+        if hit is not None:
+            self.limits.append(hit)
+
+
+def is_oom(err: BaseException) -> bool:
+    """Every form a CUDA (or host) out-of-memory takes: ``torch.cuda.OutOfMemoryError`` and the
+    ``RuntimeError``s of cuBLAS / cuDNN allocation failures."""
+    if isinstance(err, MemoryError):
+        return True
+    if type(err).__name__ == "OutOfMemoryError":
+        return True
+    text = str(err).lower()
+    return any(
+        key in text
+        for key in (
+            "out of memory",
+            "cublas_status_alloc_failed",
+            "cudnn_status_alloc_failed",
+            "cudnn_status_not_enough_workspace",
+            "cuda error: out of memory",
+        )
+    )
 
 
 def _one_line(err: BaseException, limit: int = 400) -> str:
@@ -35,6 +82,8 @@ class _Session:
     def __init__(self, backend: str, cfg: dict[str, Any]) -> None:
         self.backend = backend
         self.cfg = cfg
+        self.skipped_steps = 0
+        self.sampler: Any = None  # NVML sampling in this process (CUDA baseline only)
         self.xla = backend in ("xla", "openxla")
         self.dynamo = backend in ("inductor", "openxla")
 
@@ -46,7 +95,16 @@ class _Session:
 
         self.torch = torch
         self.models = models
-        info: dict[str, Any] = {"torch": torch.__version__, "cuda": torch.version.cuda}
+        threads = self.cfg.get("threads")
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.fallback = _FallbackWatch()
+        logging.getLogger("torch._dynamo").addHandler(self.fallback)
+        info: dict[str, Any] = {
+            "torch": torch.__version__,
+            "cuda": torch.version.cuda,
+            "threads": torch.get_num_threads(),
+        }
         if self.xla:
             import torch_xla
             import torch_xla.core.xla_model as xm
@@ -65,8 +123,20 @@ class _Session:
             self.device_type = self.device.type
             info["device"] = self.device.type
             if use_cuda:
-                info["device_name"] = torch.cuda.get_device_name(0)
+                # one device per worker: CUDA_VISIBLE_DEVICES (set by the parent) leaves one
+                self.device = torch.device("cuda", 0)
+                props = torch.cuda.get_device_properties(0)
+                info["device_name"] = props.name
+                info["gpu_uuid"] = str(getattr(props, "uuid", "")) or None
+                info["tf32_matmul"] = bool(torch.backends.cuda.matmul.allow_tf32)
+                info["cudnn_tf32"] = bool(torch.backends.cudnn.allow_tf32)
+                info["cudnn_benchmark"] = bool(torch.backends.cudnn.benchmark)
                 torch.cuda.reset_peak_memory_stats()
+                if self.backend == "eager":  # GPU utilisation is read around the baseline's timed steps
+                    from fitcheck.bench.host import GpuSampler, nvml_uuid
+
+                    self.sampler = GpuSampler(uuid=nvml_uuid(info["gpu_uuid"]))
+                    self.sampler.start()
         precision = self.cfg["precision"]
         if precision == "fp16" and self.xla:
             raise RuntimeError("fp16 autocast is not supported on XLA; use bf16")
@@ -90,10 +160,17 @@ class _Session:
             torch.amp.GradScaler("cuda") if precision == "fp16" and self.device_type == "cuda" else None
         )
         self.model: Any = model
-        if self.backend == "inductor":
-            self.model = torch.compile(model)
-        elif self.backend == "openxla":
-            self.model = torch.compile(model, backend="openxla")
+        mode = self.cfg.get("mode") or "default"
+        options: dict[str, Any] = {"mode": mode} if mode != "default" else {}
+        if self.backend == "openxla":
+            options = {"backend": "openxla"}
+        self.compiled_step: Any = None
+        if self.dynamo and self.cfg.get("compile_scope") == "step":
+            # the whole step, as the dynamo benchmark harness does: forward, loss, backward,
+            # optimizer step and zero_grad in one compiled function
+            self.compiled_step = torch.compile(self._train_step, **options)
+        elif self.dynamo:
+            self.model = torch.compile(model, **options)
         return info
 
     # --- one step -------------------------------------------------------------------------
@@ -108,14 +185,30 @@ class _Session:
             return contextlib.nullcontext()
         return self.torch.autocast(device_type=self.device_type, dtype=self.autocast_dtype)
 
+    def _train_step(self, batch: Any) -> Any:
+        with self._autocast():
+            loss = self.loss_fn(self.model, batch)
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss.detach()
+
     def _step(self, host_batch: Any) -> Any:
-        batch = self.models.to_device(host_batch, self.device)
+        batch = self.models.to_device(host_batch, self.device, pinned=self.device_type == "cuda")
+        if self.compiled_step is not None:
+            out = self.compiled_step(batch)
+            if self.xla:
+                self.torch_xla.sync()
+            return out
         with self._autocast():
             loss = self.loss_fn(self.model, batch)
         if self.scaler is not None:
+            before = self.scaler.get_scale()
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            if self.scaler.get_scale() < before:  # inf/nan gradients: the step was skipped
+                self.skipped_steps += 1
         else:
             loss.backward()
             self.optimizer.step()
@@ -134,21 +227,43 @@ class _Session:
         batch_size = self.cfg["batch_size"]
         seconds: list[float] = []
         losses = []
+        compiled: list[int] = []  # steps (after the lead) during which a compilation happened
         batches = [self.make_batch(start + i, batch_size, size) for i, size in enumerate(sizes)]
-        for host_batch in batches:
+        count = self.compiles()
+        skipped_before = self.skipped_steps
+        sampled = (len(self.sampler.utilization), len(self.sampler.memory_used)) if self.sampler else (0, 0)
+        if self.sampler is not None:
+            self.sampler.active = True
+        for i, host_batch in enumerate(batches):
             self._sync()
             t0 = time.perf_counter()
             loss = self._step(host_batch)
             self._sync()
             seconds.append(time.perf_counter() - t0)
             losses.append(loss)
+            now = self.compiles()
+            if now is not None and count is not None and now > count and i >= lead:
+                compiled.append(i - lead)
+            count = now
+        gpu: dict[str, Any] = {}
+        if self.sampler is not None:
+            self.sampler.active = False
+            gpu = {
+                "gpu_utilization": self.sampler.utilization[sampled[0] :],
+                "gpu_memory_used": self.sampler.memory_used[sampled[1] :],
+                "gpu_errors": list(self.sampler.errors),
+            }
         samples = self.models.batch_samples(batches[0]) if batches else batch_size
         return {
+            **gpu,
             "lead_seconds": seconds[:lead],
             "seconds": seconds[lead:],
             "loss": [float(v) for v in losses],
             "samples_per_step": samples,
-            "compiles": self.compiles(),
+            "compiles": count,
+            "compiled_steps": compiled,
+            "skipped_steps": self.skipped_steps - skipped_before,
+            "fallback": list(self.fallback.limits),
         }
 
     def run_bare(self, start: int, count: int) -> dict[str, Any]:
@@ -166,15 +281,24 @@ class _Session:
         return {"seconds": time.perf_counter() - t0}
 
     # --- counters -------------------------------------------------------------------------
+    def xla_compiles(self) -> int | None:
+        """XLA's own compilations (torch_xla metrics ``CompileTime`` count), xla and openxla."""
+        if not self.xla:
+            return None
+        data = self.met.metric_data("CompileTime")
+        return int(data[0]) if data else 0
+
     def compiles(self) -> int | None:
+        """Compilations so far: dynamo's unique graphs plus, on XLA, XLA's compilations."""
+        total: int | None = None
         if self.dynamo:
             from torch._dynamo.utils import counters
 
-            return int(counters["stats"]["unique_graphs"])
-        if self.backend == "xla":
-            data = self.met.metric_data("CompileTime")
-            return int(data[0]) if data else 0
-        return None
+            total = int(counters["stats"]["unique_graphs"])
+        xla = self.xla_compiles()
+        if xla is not None:
+            total = (total or 0) + xla
+        return total
 
     def stats(self) -> dict[str, Any]:
         graph_breaks = None
@@ -191,8 +315,29 @@ class _Session:
             "peak_memory_bytes": peak,
             "peak_memory_kind": kind,
             "compiles": self.compiles(),
+            "xla_compiles": self.xla_compiles(),
             "graph_breaks": graph_breaks,
+            "skipped_steps": self.skipped_steps if self.scaler is not None else None,
+            "fallback": list(self.fallback.limits),
         }
+
+    def flops(self, start: int) -> dict[str, Any]:
+        """FLOPs of one full training step (forward and backward), counted by torch's
+        ``FlopCounterMode``; the step is a real one (call it after the timed steps)."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        batch = self.make_batch(start, self.cfg["batch_size"], self.cfg["size"])
+        counter = FlopCounterMode(display=False)
+        with counter:
+            self._step(batch)
+        self._sync()
+        return {"flops_per_step": int(counter.get_total_flops())}
+
+    def release(self) -> dict[str, Any]:
+        """Give cached device memory back while another backend runs."""
+        if self.device_type == "cuda":
+            self.torch.cuda.empty_cache()
+        return {}
 
     # --- largest batch (CUDA) ------------------------------------------------------------
     def max_batch(self, limit: int) -> dict[str, Any]:
@@ -208,10 +353,17 @@ class _Session:
         def fits(batch_size: int) -> bool:
             try:
                 for k in range(2):
-                    self._step(self.make_batch(k, batch_size, size))
+                    batch = self.make_batch(k, batch_size, size)
+                    if self.dynamo:  # measure the static graph: no dynamic batch dimension
+                        self._mark_static(batch)
+                    self._step(batch)
                 self._sync()
                 return True
-            except torch.cuda.OutOfMemoryError:
+            except Exception as err:
+                if not is_oom(err):
+                    raise
+                if self.scaler is not None:  # an OOM mid-step leaves the scaler's state half-updated
+                    self.scaler = torch.amp.GradScaler("cuda")
                 return False
             finally:
                 self.optimizer.zero_grad(set_to_none=True)
@@ -219,6 +371,20 @@ class _Session:
 
         best = search_max_batch(fits, start=self.cfg["batch_size"], limit=limit)
         return {"max_batch_size": best}
+
+    def _mark_static(self, batch: Any) -> None:
+        for t in _tensors(batch):
+            self.torch._dynamo.mark_static(t)
+
+
+def _tensors(batch: Any) -> list[Any]:
+    if hasattr(batch, "shape") and hasattr(batch, "dim"):
+        return [batch]
+    if isinstance(batch, dict):
+        return [t for v in batch.values() for t in _tensors(v)]
+    if isinstance(batch, (list, tuple)):
+        return [t for v in batch for t in _tensors(v)]
+    return []
 
 
 class _InputProblem(Exception):
@@ -234,6 +400,8 @@ def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str
         "steps": lambda start, sizes, lead=0: session.run_steps(start, sizes, lead),
         "bare": lambda start, count: session.run_bare(start, count),
         "stats": session.stats,
+        "release": session.release,
+        "flops": lambda start: session.flops(start),
         "max_batch": lambda limit: session.max_batch(limit),
     }
     while True:
@@ -254,7 +422,7 @@ def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str
             if isinstance(err, KeyboardInterrupt):
                 return
             detail = traceback.format_exc(limit=-3)
-            oom = "out of memory" in str(err).lower() or isinstance(err, MemoryError)
+            oom = is_oom(err)
             conn.send(
                 {
                     "ok": False,

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from fitcheck.core.analysis import EVIDENCE_COLUMNS
 from fitcheck.core.benchresult import RESULTS_KIND, BenchResults, usable_as_measurement
 from fitcheck.errors import InputError, Location
+from fitcheck.io.limits import decode_text, read_bytes
 
 # A results file of a long run with raw step times is a few MB; far larger is not one.
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
@@ -108,20 +109,8 @@ def load_bench_results(path: str | Path) -> BenchResults:
     """
     p = Path(path)
     name = str(path)
-    try:
-        if p.is_dir():
-            raise InputError("is a folder, not a results file", Location(file=name))
-        size = p.stat().st_size
-        if size > MAX_RESULTS_BYTES:
-            raise InputError(
-                f"{size} bytes is larger than the {MAX_RESULTS_BYTES} a results file may have",
-                Location(file=name),
-            )
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", Location(file=name)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read: {err}", Location(file=name)) from None
+    # the guarded reader: a FIFO or device is refused (reading one would hang), the size is bounded
+    text = decode_text(read_bytes(p, MAX_RESULTS_BYTES), p)
     return parse_bench_results(text, name)
 
 

@@ -5,12 +5,16 @@ test break one backend on purpose:
 
 - ``BENCH_TEST_CRASH=<backend>:<call>``: the worker of ``<backend>`` exits hard (as a
   segfault or an out-of-memory kill would) on loss call number ``<call>``;
-- ``BENCH_TEST_RAISE=<backend>``: the factory raises in the worker of ``<backend>``.
+- ``BENCH_TEST_RAISE=<backend>``: the factory raises in the worker of ``<backend>``;
+- ``BENCH_TEST_HANG=<backend>:<call>``: the worker of ``<backend>`` hangs (sleeps for an hour)
+  on loss call number ``<call>``, after creating the file ``BENCH_TEST_HANG_MARK`` if set.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -48,6 +52,14 @@ def tiny_lm(batch_size: int, size: int | None):
             which, _, at = crash.partition(":")
             if which == backend and _calls["n"] >= int(at):
                 os._exit(3)
+        hang = os.environ.get("BENCH_TEST_HANG", "")
+        if hang:
+            which, _, at = hang.partition(":")
+            if which == backend and _calls["n"] >= int(at):
+                mark = os.environ.get("BENCH_TEST_HANG_MARK")
+                if mark:
+                    Path(mark).write_text("hung\n")
+                time.sleep(3600)
         logits = model(ids)
         return nn.functional.cross_entropy(logits.reshape(-1, vocab), ids.reshape(-1))
 

@@ -62,6 +62,14 @@ def test_catalog_has_every_architecture_with_a_tiny_variant() -> None:
         (["--model", "gpt2-tiny", "--target-ci", "3"], "--target-ci: 3.0 must be between 0 and 1"),
         (["--model", "gpt2-tiny", "--device", "tpu"], "'tpu' is not one of auto, cuda, cpu"),
         (["--on", "laptop"], "--on: 'laptop' is not one of local, sagemaker"),
+        (["--model", "gpt2-tiny", "--mode", "fast"], "--mode: 'fast' is not one of default, reduce-overhead"),
+        (
+            ["--model", "gpt2-tiny", "--compile-scope", "graph"],
+            "--compile-scope: 'graph' is not one of model, step",
+        ),
+        (["--model", "gpt2-tiny", "--precision", "fp16", "--compile-scope", "step"], "fp16 gradient scaler"),
+        (["--model", "gpt2-tiny", "--threads", "0"], "--threads: 0 must be between 1 and 4096"),
+        (["--model", "gpt2-tiny", "--block-timeout", "0"], "--block-timeout: 0.0 must be greater than 0"),
         (["--on", "sagemaker", "--role", "r"], "--workload: is required with --on sagemaker"),
         ([], "--model: is required"),
     ],
@@ -93,7 +101,15 @@ def test_factory_returning_the_wrong_thing_exits_2(tmp_path: Path) -> None:
         ("{not json", "bad.json:1: not valid JSON"),
         ("[1, 2]", "bad.json: expected a JSON object"),
         ('{"kind": "something-else"}', "bad.json: kind: 'something-else' is not"),
-        ('{"kind": "fitcheck-bench-results", "fitcheck_version": "0.1.0"}', "bad.json: created_at: missing"),
+        (
+            '{"kind": "fitcheck-bench-results", "fitcheck_version": "0.1.0"}',
+            "bad.json: format_version: None is not 2",
+        ),
+        (
+            '{"kind": "fitcheck-bench-results", "format_version": 2, "fitcheck_version": "0.1.0"}',
+            "bad.json: created_at: missing",
+        ),
+        ('{"kind": "fitcheck-bench-results", "kind": "x"}', "bad.json: duplicate key 'kind'"),
     ],
 )
 def test_bad_results_file_names_file_and_field(tmp_path: Path, content: str, where: str) -> None:
@@ -118,6 +134,7 @@ def test_example_results_file_loads() -> None:
     assert res.model == "bert-base-uncased-tiny"
     assert {c.candidate for c in res.comparisons} >= {"inductor", "xla"}
     for c in res.comparisons:
+        assert c.measurement == "interval" and c.blocks >= 10
         assert c.speedup is not None and c.speedup.low <= c.speedup.mid <= c.speedup.high
     assert all(b.status == "ok" for b in res.backends.values())
 

@@ -7,6 +7,10 @@ checked through the results file it writes.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +57,7 @@ def bert_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, st
         "--block-steps",
         "2",
         "--max-seconds",
-        "3",
+        "6",
         "--warm-compile-cache",
         "--find-max-batch",
     )
@@ -74,6 +78,7 @@ def test_bert_eager_inductor_xla_really_run_and_compare(bert_run) -> None:
         assert b.peak_memory_bytes and b.peak_memory_kind == "process_max_rss"
         assert len(b.block_lead_seconds) == b.blocks  # one lead step opens every block
         assert len(b.loss) == 3 + len(b.step_seconds) + b.blocks
+        assert b.steps_per_block == 2 and b.threads == 1  # 2 cores shared by 3 workers
     # compilation shows in the candidates' warm-up, not in eager's
     assert res.backends["inductor"].compile_seconds > 1.0
     assert res.backends["xla"].compile_seconds > 1.0
@@ -82,13 +87,34 @@ def test_bert_eager_inductor_xla_really_run_and_compare(bert_run) -> None:
     comps = {c.candidate: c for c in res.comparisons}
     assert comps["inductor"].compiler == "torch.compile" and comps["xla"].compiler == "torch-xla"
     for c in comps.values():
-        assert c.speedup is not None and 0 < c.speedup.low <= c.speedup.mid <= c.speedup.high
-        assert c.blocks >= 3 and c.stopped_because in ("target_ci", "max_seconds", "max_blocks")
+        assert c.stopped_because in (
+            "target_ci",
+            "max_seconds",
+            "max_blocks",
+            "decided_enable",
+            "decided_skip",
+        )
+        assert c.point_estimate is not None and c.median_speedup is not None
+        if c.blocks >= 10:
+            assert c.measurement == "interval" and c.speedup is not None
+            assert 0 < c.speedup.low <= c.speedup.mid <= c.speedup.high
+            # the headline is the ratio of total times over the paired blocks
+            e = res.backends["eager"].step_seconds[: 2 * c.blocks]
+            k = res.backends[c.candidate].step_seconds[: 2 * c.blocks]
+            assert c.speedup.mid == pytest.approx(sum(e) / sum(k))
+            assert c.sequential is not None and c.sequential.enable_above == 1.2
+        else:  # no interval from fewer than 10 blocks
+            assert c.measurement == "insufficient" and c.speedup is None
         assert c.loss_parity is not None and c.loss_parity.ok, c.loss_parity
         assert c.loss_parity.steps_compared >= 3
         assert c.compile_seconds is not None and c.memory_ratio is not None
     assert res.find_max_batch == {"status": "unavailable", "reason": "needs a GPU (the device is cpu)"}
-    assert "inductor vs eager: speedup" in text
+    ceiling = res.ceiling  # FLOPs counted on CPU; the MFU needs a GPU's peak, and says so
+    assert ceiling is not None and ceiling.flops_per_step > 0 and ceiling.achieved_tflops > 0
+    assert ceiling.mfu is None and ceiling.speedup_ceiling is None and "need a GPU" in (ceiling.note or "")
+    assert res.interference is not None and res.interference.threads_per_worker == 1
+    assert len(res.interference.load_before) == 3 and res.host.transformers
+    assert "inductor vs eager:" in text
 
 
 @pytest.fixture(scope="module")
@@ -108,34 +134,53 @@ def dynamic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Ben
         "--block-steps",
         "2",
         "--max-seconds",
-        "2",
+        "20",
         "--dynamic-shapes",
-        "--warm-compile-cache",
+        "--measure-warm-compile",
     )
 
 
-def test_dynamic_shapes_show_recompiles(dynamic_run) -> None:
+def test_dynamic_shapes_cost_what_they_cost(dynamic_run) -> None:
     code, text, res = dynamic_run
     assert code == 0, text
     comps = {c.candidate: c for c in res.comparisons}
     for name in ("inductor", "xla"):
         dyn = comps[name].dynamic
-        assert dyn is not None and dyn.speedup is not None
-        assert dyn.blocks == 10 and dyn.steps == 20 and len(dyn.sizes) == 20
-        assert all(12 <= s <= 24 for s in dyn.sizes) and len(set(dyn.sizes)) > 1
+        assert dyn is not None and 1 <= dyn.blocks <= 10
+        assert dyn.steps == 2 * dyn.blocks == len(dyn.sizes) == len(dyn.candidate_step_seconds)
+        assert all(12 <= s <= 24 for s in dyn.sizes)
+        # bounded by --max-seconds: fewer than the 10 planned blocks only when time ran out
+        assert dyn.stopped_because == ("completed" if dyn.blocks == 10 else "max_seconds")
         assert comps[name].recompiles == 0  # static phase: one graph
-    # XLA compiles one graph per new shape; dynamo recompiles at least once, then goes dynamic
+        assert dyn.recompiles is not None and dyn.recompiles >= 1
+        assert (
+            dyn.candidate_compiled_steps and dyn.recompile_seconds is not None and dyn.recompile_seconds > 0
+        )
+        # the end-to-end ratio counts every step, recompiles included
+        assert dyn.end_to_end_ratio == pytest.approx(
+            sum(dyn.baseline_step_seconds) / sum(dyn.candidate_step_seconds)
+        )
+        if dyn.steady_speedup is not None:  # steady steps only: above the end-to-end figure
+            assert dyn.steady_speedup.mid > dyn.end_to_end_ratio
     xla_dyn = comps["xla"].dynamic
-    assert xla_dyn is not None and xla_dyn.recompiles >= len(set(xla_dyn.sizes)) - 1
+    assert xla_dyn is not None and xla_dyn.xla_compiles is not None and xla_dyn.xla_compiles >= 1
+    assert xla_dyn.fell_back_to_eager is None
     ind_dyn = comps["inductor"].dynamic
-    assert ind_dyn is not None and ind_dyn.recompiles >= 1
-    assert "dynamic shapes: speedup" in text
+    assert ind_dyn is not None and ind_dyn.fell_back_to_eager is False
+    # compiled again in a fresh process from the cache the run filled: cheaper than cold
+    ind = comps["inductor"]
+    assert ind.compile_seconds is not None and ind.compile_seconds_warm is not None
+    assert 0 <= ind.compile_seconds_warm < ind.compile_seconds
+    assert comps["xla"].compile_seconds_warm is None  # only inductor has such a cache
+    assert "dynamic shapes: end-to-end" in text
 
 
 @pytest.fixture(scope="module")
-def crash_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, BenchResults]:
-    # inductor's worker dies on its 7th loss call: after warm-up (3) and one block (1 + 2)
-    return _run(
+def crash_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, BenchResults, float]:
+    # inductor's worker dies on its 7th loss call: after warm-up (3) and one block (1 + 2);
+    # xla's worker hangs on its 7th: the block timeout (15 s) must end the wait
+    t0 = time.monotonic()
+    out = _run(
         tmp_path_factory.mktemp("crash"),
         "--model",
         "bench_usermodels:tiny_lm",
@@ -149,22 +194,32 @@ def crash_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Bench
         "2",
         "--max-seconds",
         "2",
+        "--block-timeout",
+        "15",
         "--warm-compile-cache",
-        env={"BENCH_TEST_CRASH": "inductor:7"},
+        env={"BENCH_TEST_CRASH": "inductor:7", "BENCH_TEST_HANG": "xla:7"},
     )
+    return (*out, time.monotonic() - t0)
 
 
-def test_crashed_backend_leaves_a_valid_file_with_the_others(crash_run) -> None:
-    code, text, res = crash_run
+def test_crashed_and_hung_backends_leave_a_valid_file_with_the_baseline(crash_run) -> None:
+    code, text, res, wall = crash_run
     assert code == 1, text
-    assert "error: backend failed: inductor: worker process died with exit code 3" in text
+    assert "inductor: worker process died with exit code 3" in text
     ind = res.backends["inductor"]
     assert ind.status == "failed" and "exit code 3" in (ind.reason or "")
     assert len(ind.step_seconds) == 2  # the block measured before the crash is kept
-    assert res.backends["eager"].status == "ok" and res.backends["xla"].status == "ok"
+    xla = res.backends["xla"]
+    assert xla.status == "timed_out" and "no answer within 15 s" in (xla.reason or ""), xla.reason
+    assert len(xla.step_seconds) == 2  # the block before the hang is kept
+    eager = res.backends["eager"]
+    assert eager.status == "ok" and eager.blocks >= 2 and len(eager.step_seconds) == 2 * eager.blocks
     comps = {c.candidate: c for c in res.comparisons}
-    assert comps["inductor"].stopped_because == "failed" and comps["inductor"].speedup is None
-    assert comps["xla"].speedup is not None and comps["xla"].stopped_because != "failed"
+    for name in ("inductor", "xla"):
+        assert comps[name].stopped_because == "failed" and comps[name].speedup is None
+        assert comps[name].measurement == "failed"
+    # the hang cost the block timeout, not the hour the worker would have slept
+    assert wall < 600 and res.elapsed_seconds is not None and res.elapsed_seconds < 300
 
 
 def test_backend_that_fails_to_build_is_reported(tmp_path: Path) -> None:
@@ -187,3 +242,64 @@ def test_backend_that_fails_to_build_is_reported(tmp_path: Path) -> None:
     assert xla.status == "failed" and "RuntimeError: refusing to build for xla" in (xla.reason or "")
     assert res.backends["eager"].status == "ok" and res.backends["eager"].step_seconds
     assert res.comparisons[0].stopped_because == "failed"
+
+
+def test_sigterm_writes_the_partial_results(tmp_path: Path) -> None:
+    out, mark = tmp_path / "results.json", tmp_path / "hung"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "BENCH_TEST_HANG": "xla:7",
+        "BENCH_TEST_HANG_MARK": str(mark),
+    }
+    args = ["bench", "-q", "--model", "bench_usermodels:tiny_lm", "--backends", "eager,xla"]
+    args += ["--min-steps", "6", "--block-steps", "2", "--block-timeout", "600", "-o", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fitcheck.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 400
+        while not mark.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+        assert mark.exists(), "the xla worker never reached its hang"
+        proc.send_signal(signal.SIGTERM)
+        text, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, text
+    assert "interrupted" in text
+    res = load_bench_results(out)
+    assert res.interrupted
+    assert res.backends["eager"].step_seconds  # what was measured is kept
+    assert res.comparisons[0].stopped_because == "interrupted"
+    assert res.comparisons[0].measurement == "insufficient"  # one block: no interval
+
+
+def test_the_whole_step_can_be_compiled(tmp_path: Path) -> None:
+    code, text, res = _run(
+        tmp_path,
+        "--model",
+        "bench_usermodels:tiny_lm",
+        "--backends",
+        "eager,inductor",
+        "--compile-scope",
+        "step",
+        "--min-steps",
+        "4",
+        "--block-steps",
+        "2",
+        "--max-seconds",
+        "2",
+        "--warm-compile-cache",
+    )
+    assert code == 0, text
+    assert res.config["compile_scope"] == "step"
+    ind = res.backends["inductor"]
+    assert ind.status == "ok" and ind.compiles is not None and ind.compiles >= 1
+    parity = res.comparisons[0].loss_parity  # optimizer inside the graph: same losses as eager
+    assert parity is not None and parity.ok and parity.steps_compared >= 5, parity
