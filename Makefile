@@ -26,7 +26,7 @@ run: install
 
 # torch-xla 2.9.0 from the package index needs torch 2.9.0 exactly (a CUDA build, ~7 GB).
 install-test: $(BIN)/python browser
-	$(BIN)/pip install --quiet -e '.[bench,xla,aws,report,test]'
+	$(BIN)/pip install --quiet -e '.[bench,xla,tf,aws,report,test]'
 
 # Debian's Chromium for the report's browser tests (playwright drives it; no download).
 browser:

@@ -36,8 +36,17 @@ def bench(
     ] = None,
     precision: Annotated[str, typer.Option("--precision", help="fp32, fp16 or bf16")] = "fp32",
     backends: Annotated[
-        str, typer.Option("--backends", help="eager plus candidates: inductor, xla, openxla")
-    ] = "eager,inductor",
+        str | None,
+        typer.Option(
+            "--backends",
+            help="Baseline plus candidates: eager,inductor (default), xla, openxla; "
+            "with --framework tensorflow: tf-eager,tf-xla (default)",
+        ),
+    ] = None,
+    framework: Annotated[
+        str,
+        typer.Option("--framework", help="pytorch (default) or tensorflow (Keras, jit_compile off vs on)"),
+    ] = "pytorch",
     device: Annotated[str, typer.Option("--device", help="auto, cuda or cpu")] = "auto",
     min_steps: Annotated[int, typer.Option("--min-steps", help="Fewest steady steps")] = 20,
     max_seconds: Annotated[
@@ -187,6 +196,7 @@ def bench(
             gpu=gpu,
             warm_compile=warm_compile,
             compile_scope=compile_scope,
+            framework=framework,
         )
         _check_output(output)
         _check_device(cfg.device)

@@ -7,12 +7,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fitcheck.bench.catalog import CATALOG, ModelSpec, catalog_names, is_user_model
+from fitcheck.bench.tf_models import TF_CATALOG, TfModelSpec
 from fitcheck.core.benchresult import MIN_INTERVAL_BLOCKS
 from fitcheck.errors import InputError, Location, closest, one_of
 
 BASELINE = "eager"
 CANDIDATES = ("inductor", "xla", "openxla")
 BACKENDS = (BASELINE, *CANDIDATES)
+# TensorFlow: the same Keras model with jit_compile off (baseline) and on (XLA).
+TF_BASELINE = "tf-eager"
+TF_CANDIDATES = ("tf-xla",)
+FRAMEWORKS = ("pytorch", "tensorflow")
+BACKENDS_OF = {"pytorch": BACKENDS, "tensorflow": (TF_BASELINE, *TF_CANDIDATES)}
+DEFAULT_BACKENDS = {"pytorch": "eager,inductor", "tensorflow": "tf-eager,tf-xla"}
 PRECISIONS = ("fp32", "fp16", "bf16")
 DEVICES = ("auto", "cuda", "cpu")
 
@@ -67,10 +74,15 @@ class BenchConfig:
     gpu: int | None = None  # index into CUDA_VISIBLE_DEVICES (None: the first visible device)
     warm_compile: bool = False  # also time inductor's compile from a filled cache, in a fresh process
     compile_scope: str = "model"  # model: torch.compile(model); step: the whole training step
+    framework: str = "pytorch"  # pytorch | tensorflow (the tf-eager / tf-xla pair)
+
+    @property
+    def baseline(self) -> str:
+        return self.backends[0]
 
     @property
     def candidates(self) -> tuple[str, ...]:
-        return tuple(b for b in self.backends if b != BASELINE)
+        return tuple(b for b in self.backends if b != self.baseline)
 
     @property
     def min_blocks(self) -> int:
@@ -95,22 +107,41 @@ def _positive(value: float, name: str) -> None:
         raise InputError(f"{value!r} must be greater than 0", _opt(name))
 
 
-def parse_backends(text: str) -> tuple[str, ...]:
-    """``eager,inductor`` -> ('eager', 'inductor'); the baseline is always first."""
+def parse_backends(text: str, framework: str = "pytorch") -> tuple[str, ...]:
+    """``eager,inductor`` -> ('eager', 'inductor'); the framework's baseline is always first."""
+    allowed = BACKENDS_OF[framework]
+    baseline, candidates = allowed[0], allowed[1:]
     names = [p.strip().lower() for p in text.split(",") if p.strip()]
     for n in names:
-        if n not in BACKENDS:
-            raise InputError(one_of(n, BACKENDS), _opt("--backends"))
+        if n not in allowed:
+            other = next((f for f, b in BACKENDS_OF.items() if n in b and f != framework), None)
+            hint = f" (a {other} backend: add --framework {other})" if other else ""
+            raise InputError(f"{one_of(n, allowed)}{hint}", _opt("--backends"))
     cands = []
     for n in names:
-        if n != BASELINE and n not in cands:
+        if n != baseline and n not in cands:
             cands.append(n)
     if not cands:
         raise InputError(
-            f"{text!r} names no candidate to compare with eager; use some of {', '.join(CANDIDATES)}",
+            f"{text!r} names no candidate to compare with {baseline}; use some of {', '.join(candidates)}",
             _opt("--backends"),
         )
-    return (BASELINE, *cands)
+    return (baseline, *cands)
+
+
+def resolve_tf_model(name: str) -> TfModelSpec | None:
+    """The TensorFlow catalog entry for ``name``; ``None`` for a ``module:function`` user model."""
+    if is_user_model(name):
+        resolve_model(name)  # the same module checks
+        return None
+    spec = TF_CATALOG.get(name)
+    if spec is None:
+        hint = closest(name, list(TF_CATALOG), n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise InputError(
+            f"{one_of(name, list(TF_CATALOG))}, or package.module:function{did}", _opt("--model")
+        )
+    return spec
 
 
 def resolve_model(name: str) -> ModelSpec | None:
@@ -139,7 +170,7 @@ def resolve_model(name: str) -> ModelSpec | None:
 
 
 def _size(
-    spec: ModelSpec | None, seq_len: int | None, image_size: int | None
+    spec: ModelSpec | TfModelSpec | None, seq_len: int | None, image_size: int | None
 ) -> tuple[str | None, int | None]:
     if seq_len is not None and image_size is not None:
         raise InputError("give --seq-len or --image-size, not both", _opt("--seq-len"))
@@ -175,7 +206,7 @@ def build_config(
     seq_len: int | None = None,
     image_size: int | None = None,
     precision: str = "fp32",
-    backends: str = "eager,inductor",
+    backends: str | None = None,
     device: str = "auto",
     min_steps: int = 20,
     max_seconds: float = 120.0,
@@ -201,9 +232,19 @@ def build_config(
     gpu: int | None = None,
     warm_compile: bool = False,
     compile_scope: str = "model",
+    framework: str = "pytorch",
 ) -> BenchConfig:
     """Validate command-line options into a :class:`BenchConfig` (InputError on bad input)."""
-    spec = resolve_model(model)
+    framework = framework.lower()
+    if framework not in FRAMEWORKS:
+        raise InputError(one_of(framework, FRAMEWORKS), _opt("--framework"))
+    backend_names = parse_backends(backends or DEFAULT_BACKENDS[framework], framework)
+    spec: ModelSpec | TfModelSpec | None
+    if framework == "tensorflow":
+        _tensorflow_options(find_max_batch, warm_compile, mode, compile_scope)
+        spec = resolve_tf_model(model)
+    else:
+        spec = resolve_model(model)
     precision = precision.lower()
     if precision not in PRECISIONS:
         raise InputError(one_of(precision, PRECISIONS), _opt("--precision"))
@@ -272,7 +313,7 @@ def build_config(
         size_kind=size_kind,
         size=size,
         precision=precision,
-        backends=parse_backends(backends),
+        backends=backend_names,
         device=device,
         min_steps=min_steps,
         max_seconds=float(max_seconds),
@@ -298,6 +339,7 @@ def build_config(
         gpu=gpu,
         warm_compile=warm_compile,
         compile_scope=compile_scope,
+        framework=framework,
     )
 
 
@@ -314,3 +356,17 @@ def measured_thresholds(profile: str | None) -> tuple[float, float]:
     loaded = load_profile(Path(profile) if profile else None)
     m = loaded.policy.measured
     return float(m.enable_min_speedup), float(m.skip_below_speedup)
+
+
+def _tensorflow_options(find_max_batch: bool, warm_compile: bool, mode: str, compile_scope: str) -> None:
+    """The PyTorch-only options are refused for the TensorFlow pair, and TensorFlow must be there."""
+    for flag, used in (
+        ("--find-max-batch", find_max_batch),
+        ("--warm-compile", warm_compile),
+        ("--mode", mode.lower() != "default"),
+        ("--compile-scope", compile_scope.lower() != "model"),
+    ):
+        if used:
+            raise InputError("is for the PyTorch backends; not with --framework tensorflow", _opt(flag))
+    if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("keras") is None:
+        raise InputError("TensorFlow is not installed; pip install 'fitcheck[tf]'", _opt("--framework"))

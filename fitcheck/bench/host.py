@@ -143,6 +143,8 @@ def host_facts(worker_info: dict[str, Any]) -> dict[str, Any]:
         "driver": nvml_driver(),
         "cuda": worker_info.get("cuda"),
         "torch": worker_info.get("torch") or package_version("torch"),
+        "tensorflow": worker_info.get("tensorflow"),
+        "keras": worker_info.get("keras"),
         "torch_xla": package_version("torch-xla") or package_version("torch_xla"),
         "transformers": package_version("transformers"),
         "diffusers": package_version("diffusers"),

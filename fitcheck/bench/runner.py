@@ -29,7 +29,7 @@ import numpy as np
 
 from fitcheck import __version__
 from fitcheck.bench import stats
-from fitcheck.bench.config import BASELINE, BenchConfig
+from fitcheck.bench.config import BenchConfig
 from fitcheck.bench.host import (
     GpuSampler,
     host_facts,
@@ -58,7 +58,12 @@ from fitcheck.bench.results import (
 )
 from fitcheck.errors import InputError, Location
 
-COMPILERS = {"inductor": "torch.compile", "openxla": "torch.compile", "xla": "torch-xla"}
+COMPILERS = {
+    "inductor": "torch.compile",
+    "openxla": "torch.compile",
+    "xla": "torch-xla",
+    "tf-xla": "tf-xla",
+}
 XLA_CUDA_REMOVED = (2, 8)
 # Untimed-into-the-sample steps that open each steady block (their times are kept apart).
 LEAD_STEPS = 1
@@ -139,6 +144,10 @@ def candidate_unavailable(backend: str, device: str) -> tuple[str | None, dict[s
         if _version_tuple(package_version("torch")) < (2, 0):
             return "torch.compile needs torch >= 2.0", {}
         return None, {}
+    if backend == "tf-xla":  # XLA's CPU JIT or its GPU backend, both inside TensorFlow
+        if (package_version("tensorflow") or package_version("tensorflow-cpu")) is None:
+            return "TensorFlow is not installed (pip install 'fitcheck[tf]')", {}
+        return None, {"TF_CPP_MIN_LOG_LEVEL": "2"}
     xla_version = package_version("torch-xla") or package_version("torch_xla")
     if xla_version is None:
         return "torch-xla is not installed (pip install 'fitcheck[xla]')", {}
@@ -355,7 +364,7 @@ def run_bench(cfg: BenchConfig, progress: Progress | None = None) -> BenchResult
     cpus = os.cpu_count()
     threads = cfg.threads or worker_threads(cpus, len(cfg.backends))
     pool = WorkerPool(cfg, threads)
-    eager = BackendState(BASELINE)
+    eager = BackendState(cfg.baseline)
     cands = [BackendState(name) for name in cfg.candidates]
     everyone = [eager, *cands]
     sampler = GpuSampler()
@@ -403,13 +412,17 @@ def run_bench(cfg: BenchConfig, progress: Progress | None = None) -> BenchResult
 
 def _worker_env(cfg: BenchConfig, device: str) -> dict[str, str]:
     """One device per worker on CUDA: the chosen entry of ``CUDA_VISIBLE_DEVICES``."""
+    quiet_tf = (
+        {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"} if cfg.framework == "tensorflow" else {}
+    )
     if device != "cuda":
-        return {}
+        # a CPU run of TensorFlow must not probe CUDA (the probe logs an error on a GPU-less host)
+        return {**quiet_tf, "CUDA_VISIBLE_DEVICES": ""} if quiet_tf else {}
     try:
         chosen = worker_visible_device(os.environ.get("CUDA_VISIBLE_DEVICES"), cfg.gpu)
     except ValueError as err:
         raise InputError(str(err), Location(field="--gpu")) from None
-    return {"CUDA_VISIBLE_DEVICES": chosen}
+    return {"CUDA_VISIBLE_DEVICES": chosen, **quiet_tf}
 
 
 def _start_workers(
@@ -424,7 +437,7 @@ def _start_workers(
     # the baseline first: it resolves the device the candidates must match
     asked = cfg.device if cfg.device != "auto" else "cpu"
     pool.start(eager, cfg.device, _worker_env(cfg, cfg.device))
-    progress.update(BASELINE, "building the model")
+    progress.update(cfg.baseline, "building the model")
     try:
         eager.info = pool.call(eager, "setup", timeout=cfg.warmup_timeout)
     except BackendFailure as err:
@@ -683,7 +696,7 @@ def _find_max_batch(
             continue
         progress.update(b.name, "searching the largest batch")
         fresh = BackendState(b.name)
-        _, env = candidate_unavailable(b.name, device) if b.name != BASELINE else (None, {})
+        _, env = candidate_unavailable(b.name, device) if b.name != cfg.baseline else (None, {})
         if b.name == "inductor":
             env = {**env, **inductor_env}
         try:
@@ -872,7 +885,7 @@ def _dynamic(cfg: BenchConfig, eager: BackendState, c: BackendState) -> DynamicR
 def _comparison(
     cfg: BenchConfig, eager: BackendState, c: BackendState, results: dict[str, BackendResult]
 ) -> Comparison:
-    e_res, c_res = results[BASELINE], results[c.name]
+    e_res, c_res = results[cfg.baseline], results[c.name]
     n = _paired(eager, c)
     both_ok = c.ok and eager.ok
     point = stats.throughput_ratio(eager.blocks[:n], c.blocks[:n]) if n else None
@@ -927,7 +940,7 @@ def _comparison(
     else:
         stopped = "interrupted" if c.stopped == "interrupted" else "failed"
     return Comparison(
-        baseline=BASELINE,
+        baseline=cfg.baseline,
         candidate=c.name,
         compiler=COMPILERS[c.name],  # type: ignore[arg-type]
         measurement=measurement,  # type: ignore[arg-type]
@@ -992,7 +1005,7 @@ def _results(
     backends = {b.name: _backend_result(cfg, b) for b in (eager, *cands)}
     comparisons = [_comparison(cfg, eager, c, backends) for c in cands if c.status != "unavailable"]
     host = Host(**host_facts(eager.info))
-    summary = backends[BASELINE].summary
+    summary = backends[cfg.baseline].summary
     return BenchResults(
         kind=RESULTS_KIND,
         format_version=FORMAT_VERSION,

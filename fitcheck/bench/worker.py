@@ -394,7 +394,9 @@ class _InputProblem(Exception):
 def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str) -> None:
     """Entry point of a worker process: answer messages until ``stop``."""
     os.environ[ENV_BACKEND] = backend
-    session = _Session(backend, cfg)
+    from fitcheck.bench.tf_session import TF_BACKENDS, TfInputProblem, TfSession
+
+    session: Any = TfSession(backend, cfg) if backend in TF_BACKENDS else _Session(backend, cfg)
     handlers: dict[str, Callable[..., dict[str, Any]]] = {
         "setup": lambda: session.setup(device),
         "steps": lambda start, sizes, lead=0: session.run_steps(start, sizes, lead),
@@ -416,7 +418,7 @@ def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str
         try:
             reply = handlers[cmd](**msg)
             conn.send({"ok": True, **reply})
-        except _InputProblem as err:
+        except (_InputProblem, TfInputProblem) as err:
             conn.send({"ok": False, "kind": "input", "error": str(err)})
         except BaseException as err:  # report every failure of the backend to the parent
             if isinstance(err, KeyboardInterrupt):

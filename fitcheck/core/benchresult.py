@@ -288,6 +288,8 @@ class Host(_Strict):
     cuda: Text | None = None
     torch: Text | None = None
     torch_xla: Text | None = None
+    tensorflow: Text | None = None
+    keras: Text | None = None
     transformers: Text | None = None
     diffusers: Text | None = None
     cpu: Text | None = None

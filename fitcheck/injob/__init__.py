@@ -1,0 +1,1 @@
+"""Entry points that run inside a training job, on the container's own Python (no fitcheck import)."""
