@@ -201,7 +201,7 @@ class PriceCatalog(_Doc):
     note: Text
     as_of: Short | None
     stale_after_days: int
-    instances: Annotated[list[PriceRow], Field(max_length=10_000)]
+    instances: Annotated[list[PriceRow], Field(max_length=MAX_WORKLOADS)]  # one per override at most
 
 
 class Provenance(_Doc):
@@ -265,7 +265,7 @@ class Head(_Doc):
     provenance: Provenance | None = None
     price_catalog: PriceCatalog
     totals: Totals
-    rollup: Annotated[list[Group], Field(max_length=100_000)] | None = None
+    rollup: Annotated[list[Group], Field(max_length=MAX_WORKLOADS + 1)] | None = None
     profile: ProfileSummary
     formulas: Annotated[list[Formula], Field(max_length=200)]
     evidence: EvidenceSummary

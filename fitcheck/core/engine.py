@@ -31,7 +31,7 @@ class RuleOutput:
     case_index: np.ndarray  # int16: index into ``cases`` of the matching case
     cases: tuple[Case, ...]
     fixable: np.ndarray  # bool: the matching case is a fixable fail (see Case.fixable)
-    ctx: pd.DataFrame  # the context the rule saw (with its derived columns)
+    ctx: pd.DataFrame  # the columns of the context (with derived ones) its messages name
 
     def messages(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Message texts for ``rows`` (all rows when None); None where not applicable."""
@@ -79,7 +79,22 @@ def run_rule(rule: Rule, ctx: pd.DataFrame, policy: Policy) -> RuleOutput:
         raise ValueError(f"rule {rule.id}: no case covers row {int(np.flatnonzero(open_rows)[0])}")
     fixable_case = np.array([c.fixable and c.status is not None for c in cases] + [False])
     fixable = fixable_case[case_index] & (status == STATUS_CODES[Status.FAIL])
-    return RuleOutput(rule, status, remedy, remedy_key, case_index, cases, fixable, ctx)
+    return RuleOutput(
+        rule, status, remedy, remedy_key, case_index, cases, fixable, _message_columns(ctx, cases)
+    )
+
+
+def _message_columns(ctx: pd.DataFrame, cases: tuple[Case, ...]) -> pd.DataFrame:
+    """The columns of ``ctx`` the cases' messages name: all a rule output keeps, so the wide
+    context table (a hundred columns a row) is freed once the analysis is built."""
+    names = {
+        field
+        for case in cases
+        if case.status is not None
+        for _, field, _, _ in _FORMATTER.parse(case.message)
+        if field
+    }
+    return ctx[[c for c in ctx.columns if c in names]]
 
 
 def _mask(case: Case, n: int) -> np.ndarray:

@@ -110,7 +110,7 @@ def _neutralised(column: Any) -> Any:
     return pc.if_else(risky, pc.binary_join_element_wise(quote, column, empty), column)
 
 
-CHUNK = 50_000  # rows rendered at a time: the output never exists whole in memory
+CHUNK = 25_000  # rows rendered at a time: the output never exists whole in memory
 
 
 class CsvFormatter:

@@ -48,9 +48,20 @@ def load_inventory(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError("no such file", Location(str(path)))
     frame = _load_yaml(path) if kind == "yaml" else _load_table(path, kind)
+    if kind != "yaml":
+        _release_arrow_memory()
     _check_unique_names(frame, path)
     _check_spend(frame, path)
     return frame
+
+
+def _release_arrow_memory() -> None:
+    """pyarrow's allocator keeps the freed buffers of the file as read (about the file's size)
+    for pyarrow alone; the table is validated and converted, so give them back before the
+    analysis needs the memory."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _check_spend(frame: pd.DataFrame, path: Path) -> None:
@@ -433,22 +444,43 @@ def _tags_column(col: pd.Series, spec: FieldSpec, file: str) -> np.ndarray:
             if text and text not in known and text not in todo:
                 todo[text] = start + j
         items = list(todo.items())
-        parsed = [_parse_tags(text, file, spec, partial(_only, pos, n)) for text, pos in items]
+        canonical = [_canonical_tags(text) for text, _ in items]
+        parsed = [
+            _parse_tags(text, file, spec, partial(_only, pos, n)) if fast is None else fast
+            for (text, pos), fast in zip(items, canonical, strict=True)
+        ]
         try:
             valid = value_adapter(spec.name).validate_python(parsed)
         except ValidationError as err:
             first = err.errors()[0]
             pos = items[int(first["loc"][0])][1]
             raise InputError(_problem(first, spec), Location(file, row=pos + 1, field=spec.name)) from None
-        for (text, _), tags in zip(items, valid, strict=True):
-            canonical = json.dumps(tags, sort_keys=True)
-            known[text] = text if canonical == text else canonical
+        for (text, _), fast, tags in zip(items, canonical, valid, strict=True):
+            if fast is not None and tags == fast:  # already canonical, and valid as it is
+                known[text] = text
+            else:
+                dumped = json.dumps(tags, sort_keys=True)
+                known[text] = text if dumped == text else dumped
         for j, raw in enumerate(texts.tolist()):
             text = "" if raw is None else str(raw).strip()
             out[start + j] = known[text] if text else "{}"
         if len(known) > TAGS_CHUNK:  # a cache for repeated tag sets, not a copy of the column
             known.clear()
     return out
+
+
+def _canonical_tags(text: str) -> dict[str, str] | None:
+    """The tags of ``text`` when it is already canonical JSON text (sorted keys, text values,
+    as an import writes it): parsed in C, no key can repeat. Else None (the full parse)."""
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(value) is not dict or not all(type(v) is str for v in value.values()):
+        return None
+    return value if json.dumps(value, sort_keys=True) == text else None
 
 
 def _only(i: int, n: int) -> np.ndarray:

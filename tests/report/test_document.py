@@ -131,3 +131,24 @@ def test_json_is_written_in_bounded_pieces(tmp_path: Path) -> None:
     assert biggest < len("".join(pieces)) / 2  # no piece holds the document
     doc = AnalysisDocument.model_validate_json("".join(pieces))
     assert [w.name for w in doc.workloads] == list(big.table["name"])
+
+
+def test_many_distinct_price_overrides_and_groups_still_render_json(tmp_path: Path) -> None:
+    """Every distinct override price is its own price-catalog row, and every distinct tag value
+    its own group: 10,001 of each is a valid document, not an internal fault."""
+    n = 10_001
+    rows = ["name,framework,model,instance_type,duration_hours,runs_per_week,hourly_price_usd,tags"]
+    rows += [
+        f"job-{i},pytorch,bert-base-uncased,ml.g5.2xlarge,2,1,{1 + i / 10_000:.4f},team=t{i}"
+        for i in range(n)
+    ]
+    inventory = tmp_path / "many.csv"
+    inventory.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "many.json"
+    result = CliRunner().invoke(
+        app, ["analyze", str(inventory), "-f", "json", "-o", str(out), "--group-by", "team"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert len(doc["price_catalog"]["instances"]) == n
+    assert len(doc["rollup"]) >= n
