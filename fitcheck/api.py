@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from fitcheck import __version__
 from fitcheck.core.analysis import (
@@ -19,12 +22,13 @@ from fitcheck.core.analysis import (
     rollup,
     totals,
 )
+from fitcheck.core.context import has_price, price_facts
 from fitcheck.core.document import AnalysisDocument
 from fitcheck.core.economics import FORMULAS
 from fitcheck.core.profile import Finance, Profile
 from fitcheck.core.records import from_records
 from fitcheck.core.rules import RULES
-from fitcheck.errors import InputError, Location, closest
+from fitcheck.errors import InputError, Location, closest, shown
 from fitcheck.formats.interface import OutputFormat, formatter_for
 from fitcheck.io.atomic import atomic_write_chunks
 from fitcheck.io.evidence import evidence_table, load_evidence
@@ -47,8 +51,10 @@ def analyze(
         profile = apply_prices(profile, prices_dir)
     frame = load_inventory(inventory)
     _check_instances(frame, profile, str(inventory))
-    measurements, unusable = load_evidence(list(bench_paths or []))
-    evidence = evidence_table(measurements)
+    _check_prices(frame, profile, str(inventory))
+    ceilings: list[dict[str, Any]] = []
+    measurements, unusable = load_evidence(list(bench_paths or []), ceilings)
+    evidence = evidence_table(measurements, ceilings)
     result = analyze_inventory(frame, profile, now.date(), evidence)
     finance = profile.policy.finance
     result = Analysis(result.table.assign(**net_columns(result.table, finance)), result.meta, result.outputs)
@@ -97,6 +103,8 @@ def provenance(inventory: Path | str, profile: Profile) -> dict[str, Any]:
             digest.update(block)
     prof = hashlib.sha256(profile.policy.model_dump_json().encode())
     prof.update(profile.instances.to_csv().encode())
+    if profile.prices is not None:  # live prices: every (instance type, region) price used
+        prof.update(profile.prices.to_csv().encode())
     prof.update(profile.tested_models.to_csv().encode())
     return {
         "inventory_sha256": digest.hexdigest(),
@@ -107,23 +115,31 @@ def provenance(inventory: Path | str, profile: Profile) -> dict[str, Any]:
 
 
 def price_summary(table: Any, profile: Profile, today: date) -> dict[str, Any]:
-    """Each instance type the inventory uses: its catalog price per hour, source and date
-    (inventory overrides are listed as such), and whether the price is stale."""
+    """Each (instance type, region) price the inventory uses: its price per hour, basis (which
+    names the region), source and date (inventory overrides are listed as such, without a
+    region), and whether the price is stale."""
+    override = table["hourly_price_override_usd"].to_numpy(dtype=float)
+    region = table["region"].astype(object).where(np.isnan(override), "")  # an override has none
     used = table[["instance_type", "price_source", "price_date", "price_stale"]].astype(
         {"instance_type": object, "price_source": object, "price_date": object}
     )
-    used = used.assign(override=table["hourly_price_override_usd"]).drop_duplicates(
-        ["instance_type", "price_source", "price_date", "override"]
+    used = used.assign(override=override, region=region.to_numpy(dtype=object)).drop_duplicates(
+        ["instance_type", "region", "price_source", "price_date", "override"]
     )
+    prices = price_facts(profile, today)
     rows = []
     for r in used.itertuples(index=False):
         overridden = r.override == r.override  # not NaN
-        catalog = profile.instances.loc[r.instance_type]
+        if overridden:
+            usd, basis = float(r.override), "inventory override"
+        else:
+            catalog = prices.loc[(r.instance_type, r.region)]
+            usd, basis = float(catalog["catalog_price_usd"]), catalog["price_basis"]
         rows.append(
             {
                 "instance_type": r.instance_type,
-                "price_usd_per_hour": float(r.override if overridden else catalog["price_usd_per_hour"]),
-                "price_basis": "inventory override" if overridden else catalog["price_basis"],
+                "price_usd_per_hour": usd,
+                "price_basis": basis,
                 "price_source": r.price_source,
                 "price_date": r.price_date or None,
                 "stale": bool(r.price_stale),
@@ -134,7 +150,9 @@ def price_summary(table: Any, profile: Profile, today: date) -> dict[str, Any]:
         # the newest price date among the prices used (never the generation date)
         "as_of": max((r["price_date"] for r in rows if r["price_date"]), default=None),
         "stale_after_days": profile.policy.thresholds.stale_price_days,
-        "instances": sorted(rows, key=lambda x: (x["instance_type"], x["price_usd_per_hour"])),
+        "instances": sorted(
+            rows, key=lambda x: (x["instance_type"], x["price_usd_per_hour"], x["price_basis"] or "")
+        ),
     }
 
 
@@ -150,6 +168,38 @@ def _check_instances(frame: Any, profile: Any, path: str) -> None:
             f"unknown instance type {value!r}{hint} Known: {', '.join(known)}",
             source_location(frame, pos, path, "instance_type"),
         )
+
+
+def _check_prices(frame: Any, profile: Profile, path: str) -> None:
+    """Every workload has a price in its own region (or its own ``hourly_price_usd``): a
+    missing one is one input error naming the workload, instance type and region, the
+    regions that do have a price and the fix. Never another region's price."""
+    priced = has_price(frame["instance_type"], frame["region"], profile)
+    override = frame["hourly_price_usd"].to_numpy(dtype=float)
+    lacking = (~priced & np.isnan(override)).nonzero()[0]
+    if not len(lacking):
+        return
+    pos = int(lacking[0])
+    name, itype, region = (frame[c].iloc[pos] for c in ("name", "instance_type", "region"))
+    table = profile.price_table()
+    have = sorted(set(table.loc[table["instance_type"] == itype, "region"].astype(str)))
+    others = len(lacking) - 1
+    more = f"; {others} more workload{'s lack' if others > 1 else ' lacks'} a price in its region"
+    more = more if others else ""
+    raise InputError(
+        f"workload {shown(name)} ({itype}) runs in region {shown(region)}, where no price for {itype} "
+        f"is known (prices for it: {', '.join(have) or 'none'}{more}); fetch that region's prices with "
+        f"'fitcheck prices refresh --region {_region_arg(region)}' and pass the folder with --prices, or set "
+        "hourly_price_usd for the workload",
+        source_location(frame, pos, path, "region"),
+    )
+
+
+def _region_arg(region: object) -> str:
+    """The region as a shell argument in a suggested command: a region code as it is, anything
+    else as the placeholder (the user's text is never pasted into a command)."""
+    text = str(region)
+    return text if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", text) else "REGION"
 
 
 def parse_format(fmt: str) -> OutputFormat:

@@ -13,6 +13,9 @@ of instance types, a few hundred models, framework and transformers versions, GP
 with its 5th and 95th percentiles, and tags with team, cost centre, project and owner plus the
 import's own ``sagemaker.*`` keys (one distinct tag set per workload, as an import gives).
 ``--narrow`` writes the earlier, narrower inventory (fewer columns, four tag sets) instead.
+Its workloads run in five regions; a workload is priced in its own region only, so both runs
+pass ``--prices`` with a synthetic price file for the four besides the catalog's us-east-1
+(:func:`make_prices`; labelled synthetic in every output).
 
 Usage: python scripts/bench_scale.py [--rows N] [--keep DIR] [--narrow] [--skip-json]
 """
@@ -76,6 +79,32 @@ FRAMEWORK_VERSIONS = {
 TRANSFORMERS_VERSIONS = ["4.17.0", "4.26.0", "4.28.1", "4.36.0", "4.41.1"]
 TEAMS = ["nlp", "vision", "recsys", "search", "ads", "speech", "forecasting", "platform", "genai", "risk"]
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1"]
+# A workload is priced in its own region only, and the bundled catalog prices us-east-1: the
+# other regions get a synthetic price file (the catalog price times a made-up factor, labelled
+# as such), as `fitcheck prices refresh --region R` would give real ones.
+SYNTHETIC_REGION_FACTORS = {"us-west-2": 1.0, "eu-west-1": 1.12, "eu-central-1": 1.16, "ap-northeast-1": 1.24}
+
+
+def make_prices(catalog: pd.DataFrame) -> pd.DataFrame:
+    """A price file (the columns ``fitcheck prices refresh`` writes) for every catalog instance
+    type in every region of :data:`REGIONS` but us-east-1: synthetic test prices, not quotes."""
+    rows = []
+    for region, factor in SYNTHETIC_REGION_FACTORS.items():
+        source = f"synthetic test price: us-east-1 catalog price x {factor:g} (not a quote)"
+        for itype, usd, date in zip(
+            catalog["instance_type"], catalog["price_usd_per_hour"], catalog["price_date"], strict=True
+        ):
+            rows.append(
+                {
+                    "instance_type": itype,
+                    "region": region,
+                    "price_usd_per_hour": round(float(usd) * factor, 4),
+                    "price_basis": f"synthetic on-demand {region}",
+                    "price_source": source,
+                    "price_date": date,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def make_inventory(rows: int, instance_types: list[str], seed: int = 7) -> pd.DataFrame:
@@ -259,7 +288,8 @@ def main() -> None:
 
     from fitcheck.io.profiles import load_profile
 
-    types = list(load_profile().instances.index)
+    catalog = load_profile().instances
+    types = list(catalog.index)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fitcheck-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "inventory.csv"
@@ -273,7 +303,10 @@ def main() -> None:
         f"{' (narrow)' if args.narrow else ''}"
     )
 
-    fitcheck = [sys.executable, "-m", "fitcheck.cli", "analyze", str(source)]
+    prices = folder / "prices"
+    prices.mkdir(exist_ok=True)
+    make_prices(catalog).to_csv(prices / "prices.csv", index=False)
+    fitcheck = [sys.executable, "-m", "fitcheck.cli", "analyze", str(source), "--prices", str(prices)]
     runs = [
         (
             "pandas read_csv + to_csv",

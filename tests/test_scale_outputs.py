@@ -32,6 +32,9 @@ INVENTORIES = {
     "workloads": Path("examples/workloads.yaml"),
     "wide": Path("tests/scale_outputs/wide_inventory.csv"),
 }
+# the wide inventory runs in five regions: the four besides the catalog's us-east-1 are priced
+# from a synthetic price file (scripts/bench_scale.py make_prices)
+PRICES = {"wide": Path("tests/scale_outputs/prices")}
 VARIANTS = [(fmt, group) for fmt in ("csv", "json") for group in (None, "team")]
 
 
@@ -44,7 +47,10 @@ def analyses() -> dict[str, Analysis]:
     here = Path.cwd()
     try:
         os.chdir(ROOT)
-        return {stem: api.analyze(path, now=NOW) for stem, path in INVENTORIES.items()}
+        return {
+            stem: api.analyze(path, prices_dir=PRICES.get(stem), now=NOW)
+            for stem, path in INVENTORIES.items()
+        }
     finally:
         os.chdir(here)
 
@@ -141,7 +147,7 @@ def _portable(text: str) -> str:
 def regenerate() -> None:
     os.chdir(ROOT)
     for stem, path in INVENTORIES.items():
-        result = api.analyze(path, now=NOW)
+        result = api.analyze(path, prices_dir=PRICES.get(stem), now=NOW)
         for fmt, group in VARIANTS:
             (SAVED / _name(stem, fmt, group)).write_text(
                 _portable(api.render(result, fmt, group_by=group)), encoding="utf-8"

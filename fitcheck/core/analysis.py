@@ -39,6 +39,10 @@ EVIDENCE_COLUMNS = (
     "loss_parity_ok",
     "stopped_because",
     "source",
+    # compile time with the caches filled, in a fresh process (NaN: not measured)
+    "compile_seconds_warm",
+    # the results file's speedup ceiling (1 / MFU of the baseline step; NaN: none)
+    "speedup_ceiling",
 )
 
 
@@ -73,14 +77,21 @@ def apply_evidence(
 
     A measurement is of the job as benchmarked, so it stands for the job both as it runs and
     once fixed; a measured compile time is multiplied by the compiler's compilations per run
-    when shapes are dynamic. Returns the new context and the results that matched nothing.
+    when shapes are dynamic. The warm compile time replaces the cold one where the run keeps
+    its compile cache and recurs (``warm_compile_allowed``, see the profile's
+    ``compile_cache``). A measured interval is never capped by the MFU ceiling (the ceiling
+    rule warns when it lies above it). Returns the new context and the results that matched
+    nothing.
     """
     unused: list[dict[str, str]] = []
     if evidence.empty:
         return ctx, unused
     ctx = ctx.copy()
+    ctx["compile_overhead_basis"] = ctx["compile_overhead_basis"].astype(object)
     pos = pd.Series(np.arange(len(ctx)), index=ctx["name"])
     for ev in evidence.itertuples(index=False):  # one per results file comparison, not per row
+        if _seconds(ev.speedup_mid) is None:  # a results file's MFU ceiling alone: no measurement
+            continue
         if ev.workload not in pos.index:
             unused.append(
                 {
@@ -109,10 +120,14 @@ def apply_evidence(
         measured = (ev.speedup_low, ev.speedup_mid, ev.speedup_high)
         ctx.loc[row, ["speedup_low", "speedup_mid", "speedup_high"]] = measured
         ctx.loc[row, ["speedup_fixed_low", "speedup_fixed_mid", "speedup_fixed_high"]] = measured
-        if ev.compile_seconds is not None and not np.isnan(ev.compile_seconds):
-            once = max(ev.compile_seconds, 0.0) / 60
+        cold, warm = _seconds(ev.compile_seconds), _seconds(getattr(ev, "compile_seconds_warm", None))
+        use_warm = warm is not None and bool(ctx.at[row, "warm_compile_allowed"])
+        seconds = warm if use_warm else cold
+        if seconds is not None:
+            once = max(seconds, 0.0) / 60
             ctx.loc[row, "compile_overhead_fixed_minutes"] = once
             ctx.loc[row, "compile_overhead_minutes"] = once * float(ctx.at[row, "dynamic_compilations"])
+            ctx.loc[row, "compile_overhead_basis"] = "warm (measured)" if use_warm else "cold (measured)"
         ctx.loc[row, "evidence"] = "measured"
         ctx.loc[row, "measured_source"] = ev.source
         ctx.loc[row, "loss_parity_ok"] = (
@@ -122,11 +137,32 @@ def apply_evidence(
     return ctx, unused
 
 
+def _seconds(value: Any) -> float | None:
+    """A measured number of seconds, or None (missing or NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def bench_ceilings(names: pd.Series, evidence: pd.DataFrame | None) -> np.ndarray | None:
+    """Per workload: the lowest speedup ceiling a results file naming it measured (NaN: none),
+    whatever compiler the file compared (the ceiling is the baseline step's)."""
+    if evidence is None or evidence.empty or "speedup_ceiling" not in evidence:
+        return None
+    values = pd.to_numeric(evidence["speedup_ceiling"], errors="coerce")
+    known = evidence.loc[values.notna(), "workload"].astype(object)
+    if known.empty:
+        return None
+    lowest = values[values.notna()].groupby(known.to_numpy()).min()
+    return names.astype(object).map(lowest).to_numpy(dtype=float)
+
+
 def analyze_inventory(
     inventory: pd.DataFrame, profile: Profile, today: date, evidence: pd.DataFrame | None = None
 ) -> Analysis:
     policy = profile.policy
-    ctx = cx.build_context(inventory, profile, today)
+    ctx = cx.build_context(inventory, profile, today, bench_ceilings(inventory["name"], evidence))
     ctx = pd.concat([ctx, cx.tested_batch(ctx, profile)], axis=1)
     unused: list[dict[str, str]] = []
     if evidence is not None:
@@ -144,7 +180,7 @@ def analyze_inventory(
     rec_batch, lr_scale = batch_and_lr(ctx)
     change = exact_change(ctx, decision, policy)
     batch = batch_step(ctx, decision, rec_batch, lr_scale, policy)
-    plan = benchmark_plan(ctx, decision, policy, profile.instances)
+    plan = benchmark_plan(ctx, decision, policy, profile.instances, profile.price_table())
     steps = next_steps(outputs, decision, change, batch, plan, notes(ctx))
 
     out: dict[str, Any] = {}
@@ -161,6 +197,7 @@ def analyze_inventory(
     for k in ("low", "mid", "high"):
         out[f"expected_speedup_{k}"] = ctx[f"speedup_{k}"]
     out["compile_overhead_minutes"] = ctx["compile_overhead_minutes"]
+    out["compile_overhead_basis"] = ctx["compile_overhead_basis"]
     out["break_even_minutes"] = ctx["break_even_minutes_mid"]
     out["hourly_price_usd"] = ctx["hourly_usd"]
     out["price_source"] = ctx["price_source"]

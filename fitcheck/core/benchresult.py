@@ -128,6 +128,46 @@ class LossParity(_Strict):
     method: Text | None = None
 
 
+class GradientParity(_Strict):
+    """One training step of the candidate against an fp64 eager reference (gradients, loss).
+
+    The method of PyTorch's compiler benchmarks (``check_accuracy``, ``torch._dynamo.utils.same``):
+    two eager runs must agree first (``eager_runs_agree``), else ``verdict`` is ``no_verdict``;
+    then each tensor passes when ``allclose(eager, candidate, tolerance)`` or its RMSE against
+    the fp64 reference is at most ``multiplier`` x eager's plus ``tolerance / 10``.
+    ``worst_tensor`` is the failing tensor (else any) furthest from that bound, with both RMSEs.
+    ``reason`` says why there is no verdict, or what failed.
+    """
+
+    verdict: Literal["pass", "fail", "no_verdict"]
+    precision: Text
+    tolerance: Positive
+    method: Text
+    reason: Text | None = None
+    multiplier: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] | None = None
+    tensors_compared: Count = 0
+    tensors_failed: Count = 0
+    worst_tensor: Text | None = None
+    worst_candidate_rmse: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)] | None = None
+    worst_eager_rmse: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)] | None = None
+    eager_runs_agree: bool | None = None
+    compared: list[Literal["loss", "gradients", "parameters"]] = Field(default_factory=list, max_length=3)
+    device: Text | None = None
+    reference_device: Text | None = None
+
+    @model_validator(mode="after")
+    def _counts(self) -> GradientParity:
+        if self.tensors_failed > self.tensors_compared:
+            raise ValueError(
+                f"tensors_failed ({self.tensors_failed}) exceeds tensors_compared ({self.tensors_compared})"
+            )
+        if self.verdict == "fail" and self.tensors_failed == 0:
+            raise ValueError("verdict 'fail' needs at least one failed tensor")
+        if self.verdict == "pass" and self.tensors_failed:
+            raise ValueError("verdict 'pass' with failed tensors")
+        return self
+
+
 class DynamicResult(_Strict):
     """The same comparison while the sequence length / image size changes every step.
 
@@ -212,6 +252,7 @@ class Comparison(_Strict):
     compile_seconds_warm: Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)] | None = None
     memory_ratio: Ratio | None = None
     loss_parity: LossParity | None = None
+    gradient_parity: GradientParity | None = None
     recompiles: Count | None = None
     stopped_because: StopReason
     dynamic: DynamicResult | None = None
@@ -336,10 +377,29 @@ class BenchResults(_Strict):
         return self
 
 
+def parity_ok(comparison: Comparison) -> bool | None:
+    """False when the loss parity or the gradient parity failed, True when a check passed and
+    none failed, None when neither gave a verdict."""
+    loss = None if comparison.loss_parity is None else comparison.loss_parity.ok
+    grad = comparison.gradient_parity
+    grad_ok = None if grad is None or grad.verdict == "no_verdict" else grad.verdict == "pass"
+    if loss is False or grad_ok is False:
+        return False
+    if loss is None and grad_ok is None:
+        return None
+    return True
+
+
 def usable_as_measurement(comparison: Comparison) -> tuple[bool, str]:
     """Whether ``analyze`` may use this comparison as a measurement, and if not, why."""
     if comparison.measurement == "interval" and comparison.speedup is not None:
         return True, ""
+    if comparison.measurement == "insufficient" and comparison.stopped_because == "sagemaker-jobs-completed":
+        return False, (
+            f"{comparison.blocks} pairs of SageMaker jobs: a spread of whole runs, not an interval, "
+            "so not used as a measurement (with torch.compile, 'fitcheck bench --on sagemaker "
+            "--method harness' measures an interval inside one job)"
+        )
     if comparison.measurement == "insufficient":
         return False, (
             f"insufficient: {comparison.blocks} paired blocks, fewer than the {MIN_INTERVAL_BLOCKS} "

@@ -310,8 +310,13 @@ def amdahl(speedup: np.ndarray, fraction: np.ndarray) -> np.ndarray:
     return 1.0 / ((1.0 - fraction) + fraction / speedup)
 
 
-def build_context(inventory: pd.DataFrame, profile: Profile, today: date) -> pd.DataFrame:
-    """The table every rule reads. Instance types must all be in the catalog."""
+def build_context(
+    inventory: pd.DataFrame, profile: Profile, today: date, bench_ceilings: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The table every rule reads. Instance types must all be in the catalog.
+
+    ``bench_ceilings``: per row, the speedup ceiling (1 / MFU) a benchmark of the workload
+    measured (NaN where none); it wins over the inventory's ``mfu`` (see :func:`ceiling`)."""
     policy = profile.policy
     t = policy.thresholds
     ctx = as_object(inventory.copy(deep=False))
@@ -336,6 +341,17 @@ def build_context(inventory: pd.DataFrame, profile: Profile, today: date) -> pd.
     catalog = _catalog_facts(profile, today)
     for col, values in lookup(ctx["instance_type"], catalog).items():
         ctx[col] = values
+    # prices per (instance type, region): a workload is priced in its own region only
+    for col, values in lookup_pairs(ctx["instance_type"], ctx["region"], price_facts(profile, today)).items():
+        ctx[col] = values
+    ctx["price_stale"] = ctx["price_age_days"].to_numpy(dtype=float) > t.stale_price_days
+    lacking = unpriced(ctx["catalog_price_usd"].to_numpy(dtype=float), ctx["hourly_price_usd"])
+    if lacking.any():  # the loader's check names the workload; a direct caller gets this
+        pos = int(lacking.nonzero()[0][0])
+        raise ValueError(
+            f"no price for {ctx['instance_type'].iloc[pos]} in {ctx['region'].iloc[pos]} "
+            f"({int(lacking.sum())} workloads without a price in their region and no hourly_price_usd)"
+        )
     ctx["is_gpu"] = ~ctx["accelerator"].isin(GPU_ACCELERATORS_NONE + XLA_ACCELERATORS)
     cc = ctx["compute_capability"].to_numpy(dtype=float)
     ctx["compiler_candidate"] = categorical(candidate_compiler(ctx))
@@ -394,6 +410,25 @@ def build_context(inventory: pd.DataFrame, profile: Profile, today: date) -> pd.
     as_is = match_priors(ctx, profile, ctx["precision"], ctx["input_shapes"])
     fixed = match_priors(ctx, profile, fixed_cat, static)
 
+    # The MFU ceiling: no compiler makes a step at MFU u more than 1/u faster. It caps the
+    # prior (the compute part's speedup, before the dynamic-shape slowdown and the multi-node
+    # correction); once fixed only where the fix keeps the precision (a new precision has
+    # another peak, so the measured MFU says nothing about it).
+    limit, source = ceiling(ctx, bench_ceilings)
+    ctx["speedup_ceiling"] = limit
+    ctx["ceiling_source"] = categorical(source)
+    has_limit = ~np.isnan(limit) & ctx["applies"].to_numpy()
+    ctx["precision_changes"] = fixed_precision != precision
+    fixed_limited = has_limit & ~ctx["precision_changes"].to_numpy()
+    ctx["prior_capped"] = (has_limit & (as_is["high"].to_numpy() > limit)) | (
+        fixed_limited & (fixed["high"].to_numpy() > limit)
+    )
+    for level in LEVELS:
+        raw = as_is[level].to_numpy()
+        as_is[level] = np.where(has_limit, np.fmin(raw, limit), raw)
+        raw = fixed[level].to_numpy()
+        fixed[level] = np.where(fixed_limited, np.fmin(raw, limit), raw)
+
     # Dynamic shapes per compiler: compilations per run and a steady-state slowdown.
     dyn = (shapes == "dynamic") & ctx["applies"].to_numpy()
     comp_map = {
@@ -409,6 +444,16 @@ def build_context(inventory: pd.DataFrame, profile: Profile, today: date) -> pd.
     overhead = np.where(ctx["applies"].to_numpy(), overhead, 0.0)  # nothing turned on, nothing compiled
     ctx["compile_overhead_fixed_minutes"] = overhead
     ctx["compile_overhead_minutes"] = overhead * ctx["dynamic_compilations"].to_numpy()
+    # Which compile time a run pays: the warm one needs a cache kept between runs (the
+    # workload's compile_cache, else the profile's switch), a recurring job and a measured
+    # warm figure (see analysis.apply_evidence); priors are cold figures.
+    cache = ctx["compile_cache"].to_numpy(dtype=object)
+    kept = np.where(cache == "unknown", policy.compile_cache.persisted, cache == "persisted")
+    recurring = ctx["runs_per_week"].to_numpy(dtype=float) * 52 >= policy.compile_cache.min_runs_per_year
+    ctx["warm_compile_allowed"] = kept.astype(bool) & recurring
+    ctx["compile_overhead_basis"] = categorical(
+        np.where(ctx["applies"].to_numpy(), "cold (prior)", "none").astype(object)
+    )
 
     # Multi-node: the compiler speeds up compute, not the exposed all-reduce (Amdahl).
     multi = ctx["instance_count"].to_numpy() > 1
@@ -422,7 +467,9 @@ def build_context(inventory: pd.DataFrame, profile: Profile, today: date) -> pd.
         sf = amdahl(fixed[level].to_numpy(), fraction)
         ctx[f"speedup_fixed_{level}"] = np.where(nothing, 1.0, sf)
     ctx["prior_index"] = as_is["index"].to_numpy()
-    ctx["prior_why"] = _prior_why(ctx, profile, as_is["index"].to_numpy(), dyn, multi, nothing)
+    ctx["prior_why"] = _with_cap(
+        _prior_why(ctx, profile, as_is["index"].to_numpy(), dyn, multi, nothing), ctx, profile
+    )
     n = len(ctx)
     ctx["evidence"] = pd.Series(np.full(n, "prior", dtype=object), index=ctx.index, dtype=object)
     ctx["measured_source"] = pd.Series(np.full(n, "", dtype=object), index=ctx.index, dtype=object)
@@ -454,6 +501,58 @@ def _pricing(ctx: pd.DataFrame) -> None:
         ).astype(object)
     )
     ctx["base_hourly_usd"] = np.where(has_override, override, ctx["catalog_price_usd"].to_numpy(dtype=float))
+
+
+def ceiling(ctx: pd.DataFrame, bench_ceilings: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the speedup ceiling (NaN: none) and where it came from.
+
+    A benchmark's ``ceiling.speedup_ceiling`` (the baseline step's 1 / MFU, measured on the
+    workload's own model) wins over the inventory's ``mfu`` (measured elsewhere: 1 / mfu). A
+    benchmark ceiling under 1 (an MFU over 100 %: a wrong peak figure) is not a ceiling."""
+    mfu = ctx["mfu"].to_numpy(dtype=float) if "mfu" in ctx else np.full(len(ctx), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_mfu = 1.0 / mfu
+    bench = np.full(len(ctx), np.nan) if bench_ceilings is None else np.asarray(bench_ceilings, dtype=float)
+    bench = np.where(bench >= 1.0, bench, np.nan)
+    use_bench = ~np.isnan(bench)
+    limit = np.where(use_bench, bench, from_mfu)
+    source = np.select(
+        [use_bench, ~np.isnan(from_mfu)], ["benchmark results", "inventory mfu"], default=""
+    ).astype(object)
+    return limit, source
+
+
+def _with_cap(why: pd.Series, ctx: pd.DataFrame, profile: Profile) -> pd.Series:
+    """The justification, plus the cap where the MFU ceiling lowered the prior (texts built
+    once per distinct justification, ceiling, source and node count)."""
+    capped = ctx["prior_capped"].to_numpy(dtype=bool)
+    if not capped.any():
+        return why
+    rows = np.flatnonzero(capped)
+    keys = pd.DataFrame(
+        {
+            "why": why.to_numpy(dtype=object)[rows],
+            "limit": ctx["speedup_ceiling"].to_numpy(dtype=float)[rows],
+            "source": ctx["ceiling_source"].to_numpy(dtype=object)[rows],
+            "multi": ctx["multi_node"].to_numpy(dtype=bool)[rows],
+        }
+    )
+    codes = distinct_codes(keys, list(keys.columns))
+    share = profile.policy.thresholds.multi_node_compute_fraction
+    texts = []
+    for w, c, src, m in keys.iloc[first_of_each(codes)].itertuples(index=False, name=None):
+        note = (
+            f" Capped at {c:.2f}x: the step already runs at {100 / c:.0f} % MFU ({src}), and no "
+            "compiler makes a step at MFU u more than 1/u faster."
+        )
+        if m:
+            note += (
+                f" The cap bounds the compute share ({share:.0%}); the all-reduce correction applies on top."
+            )
+        texts.append(f"{w}{note}")
+    out = why.to_numpy(dtype=object).copy()
+    out[rows] = np.asarray(texts, dtype=object)[codes]
+    return categorical(pd.Series(out, index=why.index, dtype=object))
 
 
 def _prior_why(
@@ -508,10 +607,8 @@ def _prior_why(
 
 
 def _catalog_facts(profile: Profile, today: date) -> pd.DataFrame:
-    """Per instance type: hardware, price, price source and how old that price is."""
+    """Per instance type: the hardware (prices are per region: :func:`price_facts`)."""
     inst = as_object(profile.instances)
-    dates = pd.to_datetime(inst["price_date"], errors="coerce")
-    age = (pd.Timestamp(today) - dates).dt.days.to_numpy(dtype=float)
     cc = pd.to_numeric(inst["compute_capability"], errors="coerce").to_numpy(dtype=float)
     return pd.DataFrame(
         {
@@ -521,12 +618,6 @@ def _catalog_facts(profile: Profile, today: date) -> pd.DataFrame:
             "compute_capability": pd.to_numeric(inst["compute_capability"], errors="coerce"),
             "stc_tested": inst["stc_tested"].astype(bool),
             "smddp_supported": inst["smddp_supported"].astype(bool),
-            "price_basis": inst["price_basis"],
-            "price_source": inst["price_source"],
-            "price_date": inst["price_date"],
-            "catalog_price_usd": inst["price_usd_per_hour"].astype(float),
-            "price_age_days": age,
-            "price_stale": age > profile.policy.thresholds.stale_price_days,
             "gpu_generation": gpu_generation(cc),
             "mixed_for_gpu": np.where(
                 cc < profile.policy.thresholds.bf16_min_compute_capability, "fp16", "bf16"
@@ -534,6 +625,78 @@ def _catalog_facts(profile: Profile, today: date) -> pd.DataFrame:
         },
         index=inst.index,
     )
+
+
+def price_facts(profile: Profile, today: date) -> pd.DataFrame:
+    """Per (instance type, region): the price, its basis (naming the region), source, date
+    and age in days. Indexed by the pair."""
+    prices = as_object(profile.price_table())
+    region = prices["region"].astype(str)
+    basis = prices["price_basis"].fillna("").astype(str)
+    named = np.array([r in b for b, r in zip(basis, region, strict=True)], dtype=bool)
+    # the region is always visible where the price is: appended when the basis omits it
+    basis = basis.where(named, (basis + " (" + region + ")").str.removeprefix(" "))
+    dates = pd.to_datetime(prices["price_date"], errors="coerce")
+    age = (pd.Timestamp(today) - dates).dt.days.to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "price_region": region.to_numpy(dtype=object),
+            "price_basis": basis.to_numpy(dtype=object),
+            "price_source": prices["price_source"].to_numpy(dtype=object),
+            "price_date": prices["price_date"].to_numpy(dtype=object),
+            "catalog_price_usd": prices["price_usd_per_hour"].to_numpy(dtype=float),
+            "price_age_days": age,
+        },
+        index=pd.MultiIndex.from_arrays(
+            [prices["instance_type"].astype(str), region], names=["instance_type", "region"]
+        ),
+    )
+
+
+def lookup_pairs(first: pd.Series, second: pd.Series, table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Join a small table indexed by a pair on two categorical key columns: the pair's code
+    is computed from the two columns' codes, the table reindexed on the few pairs of
+    categories, then taken per row (no per-row Python). A pair the table lacks gives NaN
+    (text: None)."""
+    first = first if isinstance(first.dtype, pd.CategoricalDtype) else categorical(first)
+    second = second if isinstance(second.dtype, pd.CategoricalDtype) else categorical(second)
+    a = first.cat.codes.to_numpy().astype(np.int64)
+    b = second.cat.codes.to_numpy().astype(np.int64)
+    k = len(second.cat.categories)
+    pairs = pd.MultiIndex.from_product([first.cat.categories, second.cat.categories])
+    small = as_object(table.reindex(pairs))
+    codes = np.where((a < 0) | (b < 0), len(small), a * k + b)  # a missing key: the NaN row
+    out: dict[str, pd.Series] = {}
+    for col in small.columns:
+        values = small[col].to_numpy()
+        if values.dtype == object:  # text: codes of the few distinct values, taken per row
+            vcodes, uniques = pd.factorize(values, use_na_sentinel=True)
+            cats = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+            taken = np.append(vcodes, -1)[codes]  # a missing pair: no text
+            out[col] = pd.Series(pd.Categorical.from_codes(taken, categories=cats), index=first.index)
+        else:  # numbers (a missing pair: NaN)
+            out[col] = pd.Series(np.append(values.astype(float), np.nan)[codes], index=first.index)
+    return out
+
+
+def has_price(types: pd.Series, regions: pd.Series, profile: Profile) -> np.ndarray:
+    """Per row: whether the profile has a price for its (instance type, region) pair. The
+    few distinct values are looked up, then taken per row by their codes."""
+    tcodes, tnames = pd.factorize(types, use_na_sentinel=True)
+    rcodes, rnames = pd.factorize(regions, use_na_sentinel=True)
+    table = profile.price_table()
+    priced = set(zip(table["instance_type"].astype(str), table["region"].astype(str), strict=True))
+    small = np.zeros((len(tnames) + 1, len(rnames) + 1), dtype=bool)  # last row/column: missing
+    for i, t in enumerate(tnames):
+        for j, r in enumerate(rnames):
+            small[i, j] = (str(t), str(r)) in priced
+    return small[tcodes, rcodes]  # code -1 (missing) indexes the all-False last row/column
+
+
+def unpriced(catalog_price: np.ndarray, override: pd.Series | np.ndarray) -> np.ndarray:
+    """Rows with neither a price in their region nor an ``hourly_price_usd`` override."""
+    given = np.asarray(override, dtype=float)
+    return np.isnan(np.asarray(catalog_price, dtype=float)) & np.isnan(given)
 
 
 def lookup(keys: pd.Series, table: pd.DataFrame) -> dict[str, pd.Series]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from fitcheck.core.profile import DynamicShapes, MultiNode, Versions
+from fitcheck.core.profile import CompileCache, DynamicShapes, MultiNode, Versions
 from fitcheck.core.schema import FIELDS
 
 #: the most workloads one saved analysis may hold (an import writes at most this many)
@@ -83,6 +83,9 @@ Inputs: type[BaseModel] = create_model(  # type: ignore[call-overload]
 )
 
 
+CompileBasis = Literal["none", "cold (prior)", "cold (measured)", "warm (measured)"]
+
+
 class WorkloadRecord(_Doc):
     """One workload: the decision, its reasons, the money and what to do next."""
 
@@ -97,6 +100,9 @@ class WorkloadRecord(_Doc):
     evidence: Literal["prior", "measured"]
     evidence_source: Text | None
     compile_overhead_minutes: Number | None
+    # which compile time it is: the profile's cold figure (prior), or a benchmark's cold or warm
+    # figure (warm: the job recurs and keeps its compile cache); none when nothing is compiled
+    compile_overhead_basis: CompileBasis | None
     break_even_minutes: Number | None
     hourly_price_usd: Usd | None
     price_source: Text | None
@@ -232,6 +238,7 @@ class ProfileSummary(_Doc):
     dynamic_shape_compilations: Number
     dynamic_shapes: dict[Short, DynamicShapes]
     multi_node: MultiNode
+    compile_cache: CompileCache
     benchmark: dict[Short, Number]
     finance: dict[Short, Number | list[Number]]
     rule_weights: dict[Short, Number]

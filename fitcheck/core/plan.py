@@ -213,35 +213,38 @@ def _bench_model(model: str, kind: str, family: str) -> str:
     return OWN_MODEL
 
 
-def single_gpu_siblings(instances: pd.DataFrame) -> dict[str, tuple[str, float]]:
-    """Per instance type: the cheapest one-GPU instance with the same accelerator and its price
-    (the instance itself when no such sibling exists, e.g. A100 and H100)."""
+def single_gpu_siblings(
+    instances: pd.DataFrame, prices: pd.DataFrame, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, float]]:
+    """Per (instance type, region): the cheapest one-GPU instance with the same accelerator that
+    has a price in that region, and that price. The instance itself (price NaN: priced as the
+    workload is) when no such sibling exists (A100, H100) or none is priced in the region."""
     inst = instances.reset_index(drop=True)
-    ones = inst[inst["accelerators"].astype(float) == 1].sort_values("price_usd_per_hour", kind="stable")
-    cheapest = ones.drop_duplicates("accelerator").set_index("accelerator")
-    out: dict[str, tuple[str, float]] = {}
-    for name, acc, price in zip(
-        inst["instance_type"], inst["accelerator"], inst["price_usd_per_hour"], strict=True
-    ):
-        if acc in cheapest.index:
-            out[str(name)] = (
-                str(cheapest.at[acc, "instance_type"]),
-                float(cheapest.at[acc, "price_usd_per_hour"]),
-            )
-        else:
-            out[str(name)] = (str(name), float(price))
+    accelerator = dict(zip(inst["instance_type"].astype(str), inst["accelerator"].astype(str), strict=True))
+    one_gpu = set(inst.loc[inst["accelerators"].astype(float) == 1, "instance_type"].astype(str))
+    table = prices[prices["instance_type"].astype(str).isin(one_gpu)]
+    out: dict[tuple[str, str], tuple[str, float]] = {}
+    for itype, region in pairs:
+        acc = accelerator.get(itype)
+        here = table[table["region"].astype(str) == region]
+        here = here[[accelerator.get(str(t)) == acc for t in here["instance_type"]]]
+        if acc is None or here.empty:
+            out[(itype, region)] = (itype, np.nan)
+            continue
+        best = here.sort_values(["price_usd_per_hour", "instance_type"], kind="stable").iloc[0]
+        out[(itype, region)] = (str(best["instance_type"]), float(best["price_usd_per_hour"]))
     return out
 
 
 def benchmark_plan(
-    ctx: pd.DataFrame, decision: np.ndarray, policy: Policy, instances: pd.DataFrame
+    ctx: pd.DataFrame, decision: np.ndarray, policy: Policy, instances: pd.DataFrame, prices: pd.DataFrame
 ) -> pd.DataFrame:
     """For benchmark rows: where and how to measure, the hours, the cost, what decides.
 
     SageMaker Training Compiler and TensorFlow: paired SageMaker jobs. PyTorch on one node
     with a model that fits one GPU: a local 'fitcheck bench' on the single-GPU sibling of the
-    instance, priced as such. Multi-node, or a model too big for one GPU: paired SageMaker jobs
-    on the real cluster shape, for a bounded time."""
+    instance, priced as such in the workload's region. Multi-node, or a model too big for one
+    GPU: paired SageMaker jobs on the real cluster shape, for a bounded time."""
     b, m = policy.benchmark, policy.measured
     n = len(ctx)
     rows = np.flatnonzero(decision == Decision.BENCHMARK.value)
@@ -249,6 +252,7 @@ def benchmark_plan(
     where = np.full(n, None, dtype=object)
     hours = np.full(n, np.nan)
     cost = np.full(n, np.nan)
+    remote_rows = np.zeros(n, dtype=bool)
     if len(rows):
         sub = ctx.iloc[rows]
         cand = sub["compiler_candidate"].to_numpy(dtype=object)
@@ -256,14 +260,14 @@ def benchmark_plan(
         local = (cand == "torch.compile") & (count == 1) & sub["fits_one_gpu"].to_numpy(dtype=bool)
         names = quoted(sub["name"])
         inst = sub["instance_type"].to_numpy(dtype=object)
-        siblings = single_gpu_siblings(instances)
-        sib = np.array(
-            [siblings.get(str(i), (str(i), np.nan))[0] for i in sub["instance_type"].cat.categories]
+        # a few distinct (instance type, region) pairs: the sibling is priced in the job's region
+        pair_keys = pd.MultiIndex.from_arrays(
+            [sub["instance_type"].astype(str).to_numpy(), sub["region"].astype(str).to_numpy()]
         )
-        sib_price = np.array(
-            [siblings.get(str(i), ("", np.nan))[1] for i in sub["instance_type"].cat.categories]
-        )
-        codes = sub["instance_type"].cat.codes.to_numpy()
+        codes, distinct = pd.factorize(pair_keys)
+        siblings = single_gpu_siblings(instances, prices, [(str(a), str(b)) for a, b in distinct])
+        sib = np.array([siblings[(str(a), str(b))][0] for a, b in distinct], dtype=object)
+        sib_price = np.array([siblings[(str(a), str(b))][1] for a, b in distinct], dtype=float)
         sib_name, sib_cost = sib[codes].astype(object), sib_price[codes]
         precision = sub["precision"].to_numpy(dtype=object)
         ok = np.isin(precision, ("fp16", "bf16")) & ~sub["precision_unsupported"].to_numpy(dtype=bool)
@@ -302,7 +306,7 @@ def benchmark_plan(
             + inst_txt
             + " --instance-count "
             + count_txt
-            + " --role ROLE_ARN --image IMAGE_URI --entry-point train.py"
+            + f" --pairs {b.sagemaker_pairs} --role ROLE_ARN --image IMAGE_URI --entry-point train.py"
         )
         own = sib_name == inst_txt
         local_where = np.where(
@@ -310,10 +314,11 @@ def benchmark_plan(
             "on one " + sib_name + " (" + acc + "; no single-GPU " + acc + " instance exists)",
             "on one " + sib_name + " (" + acc + "), the single-GPU sibling of " + inst_txt,
         )
+        pairs = b.sagemaker_pairs
         remote_where = (
-            "as two paired SageMaker jobs (eager, "
+            f"as paired SageMaker jobs, {pairs} pair{'s' if pairs > 1 else ''} (eager, "
             + cand_txt
-            + ") on the real shape, "
+            + "; launched interleaved) on the real shape, "
             + count_txt
             + " x "
             + inst_txt
@@ -321,16 +326,24 @@ def benchmark_plan(
         )
         command[rows] = np.where(local, local_cmd, remote_cmd)
         where[rows] = np.where(local, local_where, remote_where)
-        hours[rows] = np.where(local, 2 * b.hours_per_variant, 2 * b.sagemaker_hours_per_variant)
+        # instance-hours: both variants; on SageMaker every pair on every instance of the shape
+        remote_hours = 2 * pairs * b.sagemaker_hours_per_variant * count
+        hours[rows] = np.where(local, 2 * b.hours_per_variant, remote_hours)
         local_price = np.where(np.isnan(sib_cost) | own, hourly, sib_cost)
-        cost[rows] = np.where(
-            local, 2 * b.hours_per_variant * local_price, 2 * b.sagemaker_hours_per_variant * count * hourly
-        )
-    decide_by = (
+        cost[rows] = np.where(local, 2 * b.hours_per_variant * local_price, remote_hours * hourly)
+        remote_rows[rows] = ~local
+    interval_rule = (
         f"enable at >= {m.enable_min_speedup:.2f}x with loss parity and the interval's "
         f"low end at or above {m.enable_min_lower_bound:.2f}x; leave off when even its high end is under "
         f"{m.skip_below_speedup:.2f}x or on any divergence"
     )
+    # pairs of whole runs give a spread, not an interval: analyze keeps the prior, a reviewer decides
+    pairs_rule = (
+        f"the {b.sagemaker_pairs} pairs give a spread of whole runs, not an interval, so analyze keeps "
+        f"the prior: enable on review when every pair is at or above {m.enable_min_speedup:.2f}x "
+        f"with loss parity; leave off when none reaches {m.skip_below_speedup:.2f}x or on any divergence"
+    )
+    decide_by = np.where(remote_rows, pairs_rule, interval_rule).astype(object)
     return pd.DataFrame(
         {
             "plan_command": pd.Series(command, index=ctx.index, dtype=object),

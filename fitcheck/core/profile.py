@@ -86,6 +86,8 @@ class BenchmarkPlan(_Frozen):
     # paired SageMaker jobs on the real cluster shape run a bounded number of steps
     sagemaker_hours_per_variant: float = Field(gt=0, le=1000)
     sagemaker_max_steps: int = Field(ge=1, le=10_000_000)
+    # pairs of jobs per paired benchmark ('fitcheck bench --on sagemaker --pairs')
+    sagemaker_pairs: int = Field(default=3, ge=1, le=9)
 
 
 class DynamicShapes(_Frozen):
@@ -95,6 +97,19 @@ class DynamicShapes(_Frozen):
     slowdown: float = Field(gt=0, le=1)
     # torch.compile: recompiles allowed before it falls back to eager (torch._dynamo recompile_limit)
     recompile_limit: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class CompileCache(_Frozen):
+    """Which compile time a run pays (policy.yaml ``compile_cache:``).
+
+    A recurring job that keeps its compile caches between runs (FX graph / AOTAutograd cache,
+    ``torch.compiler.save_cache_artifacts``) pays the warm compile time a benchmark measured;
+    otherwise, and for priors (no measured warm figure), the cold one. A workload's
+    ``compile_cache`` (persisted | cold) overrides ``persisted``."""
+
+    persisted: bool = False
+    # a job that runs fewer times a year than this is a one-off: no later run reuses a cache
+    min_runs_per_year: float = Field(default=2.0, ge=1, le=1_000_000)
 
 
 class MultiNode(_Frozen):
@@ -228,6 +243,7 @@ class Policy(_Frozen):
     # per compiler: compilations per run and steady-state slowdown with dynamic shapes
     dynamic_shapes: dict[str, DynamicShapes]
     multi_node: MultiNode
+    compile_cache: CompileCache = Field(default_factory=CompileCache)
     benchmark: BenchmarkPlan
     finance: Finance
     rule_weights: dict[str, float]
@@ -258,9 +274,25 @@ class Policy(_Frozen):
         return self
 
 
+#: the columns of a profile's price table: one row per (instance type, region)
+PRICE_TABLE_COLUMNS = (
+    "instance_type",
+    "region",
+    "price_usd_per_hour",
+    "price_basis",
+    "price_source",
+    "price_date",
+)
+
+
 @dataclass(frozen=True)
 class Profile:
-    """Everything the engine reads. ``instances`` is indexed by instance_type."""
+    """Everything the engine reads. ``instances`` is indexed by instance_type.
+
+    Hardware facts are per instance type; prices are per (instance type, region): the
+    catalog's own price is for its ``price_region`` (us-east-1 in the bundled catalog), and
+    live prices (``--prices``) add or replace the price of a pair. A workload is priced in
+    its own region only: never at another region's rate."""
 
     name: str
     policy: Policy
@@ -268,3 +300,22 @@ class Profile:
     tested_models: pd.DataFrame  # columns: see profiles/default/tested_models.csv
     price_note: str = "bundled dated catalog"
     sources: dict[str, str] = field(default_factory=dict)  # what file each part came from
+    # columns PRICE_TABLE_COLUMNS, one row per pair; None: the catalog's own prices
+    prices: pd.DataFrame | None = None
+
+    def price_table(self) -> pd.DataFrame:
+        """Every known price, one row per (instance type, region), columns
+        :data:`PRICE_TABLE_COLUMNS`."""
+        if self.prices is not None:
+            return self.prices
+        inst = self.instances
+        return pd.DataFrame(
+            {
+                "instance_type": inst["instance_type"].to_numpy(dtype=object),
+                "region": inst["price_region"].to_numpy(dtype=object),
+                "price_usd_per_hour": inst["price_usd_per_hour"].to_numpy(dtype=float),
+                "price_basis": inst["price_basis"].to_numpy(dtype=object),
+                "price_source": inst["price_source"].to_numpy(dtype=object),
+                "price_date": inst["price_date"].to_numpy(dtype=object),
+            }
+        )

@@ -30,6 +30,7 @@ SCALARS = (
     "evidence",
     "evidence_source",
     "compile_overhead_minutes",
+    "compile_overhead_basis",
     "break_even_minutes",
     "hourly_price_usd",
     "price_source",

@@ -20,6 +20,9 @@ Precision = Literal["fp32", "fp16", "bf16", "tf32", "unknown"]
 InputShapes = Literal["static", "dynamic", "unknown"]
 Distribution = Literal["none", "ddp", "fsdp", "deepspeed", "horovod", "smddp", "smp", "pytorchxla"]
 DataLoading = Literal["standard", "custom", "unknown"]
+# Whether the compile caches survive from one run to the next (persisted), start empty every
+# run (cold), or are not known (unknown: the profile's compile_cache.persisted decides).
+CompileCache = Literal["persisted", "cold", "unknown"]
 
 # Bounds that keep every figure finite: a run lasts at most a (leap) year, a job runs at
 # most once a minute, on at most 10,000 instances at most $1,000 an instance-hour. The
@@ -98,6 +101,9 @@ class Workload(BaseModel):
     gpu_utilization: float | None = Field(default=None, ge=0, le=1)
     gpu_utilization_p5: float | None = Field(default=None, ge=0, le=1, description="5th percentile, 0..1")
     gpu_utilization_p95: float | None = Field(default=None, ge=0, le=1, description="95th percentile, 0..1")
+    mfu: float | None = Field(
+        default=None, gt=0, le=1, description="Model-FLOPs utilisation of the step, measured elsewhere, 0..1"
+    )
     data_loading: DataLoading = "unknown"
     debugger: bool = False
     spot: bool = False
@@ -106,6 +112,9 @@ class Workload(BaseModel):
     tags: Tags = Field(default_factory=dict)
     region: Text = Field(default="us-east-1", min_length=1, max_length=32)
     compiler_enabled: bool = Field(default=False, description="A compiler is already on")
+    compile_cache: CompileCache = Field(
+        default="unknown", description="persisted | cold | unknown (the profile's compile_cache decides)"
+    )
 
 
 @dataclass(frozen=True)

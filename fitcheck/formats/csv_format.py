@@ -19,9 +19,17 @@ import pandas as pd
 
 from fitcheck.core.analysis import Analysis
 
-# The inventory fields repeated here are the ones the money depends on; every other input
-# is in the inventory itself (join on name) and in the JSON output.
-INPUTS = ("model", "model_family", "instance_type", "instance_count", "duration_hours", "runs_per_week")
+# The inventory fields repeated here are the ones the money depends on (the region: the price's
+# region); every other input is in the inventory itself (join on name) and in the JSON output.
+INPUTS = (
+    "model",
+    "model_family",
+    "instance_type",
+    "region",
+    "instance_count",
+    "duration_hours",
+    "runs_per_week",
+)
 RESULTS = (
     "decision",
     "compiler",
@@ -34,6 +42,7 @@ RESULTS = (
     "expected_speedup_mid",
     "expected_speedup_high",
     "compile_overhead_minutes",
+    "compile_overhead_basis",
     "break_even_minutes",
     "hourly_price_usd",
     "price_source",

@@ -346,6 +346,10 @@ def render_report(
         *((f"versions: {k}", _setting(x)) for k, x in prof.versions.model_dump().items()),
         *((f"compile overhead (min): {k}", x) for k, x in prof.compile_overhead_minutes.items()),
         *dynamic_shape_settings(prof),
+        *(
+            (f"compile cache: {k}", str(x).lower() if isinstance(x, bool) else x)
+            for k, x in prof.compile_cache.model_dump().items()
+        ),
         *((f"benchmark: {k}", x) for k, x in prof.benchmark.items()),
         *((f"finance: {k}", _setting(x)) for k, x in prof.finance.items()),
         ("multi-node", prof.multi_node.why),

@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from fitcheck.core.analysis import EVIDENCE_COLUMNS
-from fitcheck.core.benchresult import RESULTS_KIND, BenchResults, usable_as_measurement
+from fitcheck.core.benchresult import RESULTS_KIND, BenchResults, parity_ok, usable_as_measurement
 from fitcheck.errors import InputError, Location
 from fitcheck.io.limits import decode_text, read_bytes
 
@@ -114,17 +114,25 @@ def load_bench_results(path: str | Path) -> BenchResults:
     return parse_bench_results(text, name)
 
 
-def load_evidence(paths: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def load_evidence(
+    paths: list[Path], ceilings: list[dict[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The usable measurements of the results files, and the comparisons not usable, with why.
 
     The second list has the form of the analysis's ``unmatched_bench_results`` entries
-    (``source``, ``workload``, ``compiler``, ``why``).
+    (``source``, ``workload``, ``compiler``, ``why``). Each file's MFU ceiling (``workload``,
+    ``speedup_ceiling``, ``source``) is appended to ``ceilings`` when given, whether or not
+    its comparisons are usable: a benchmark too short for an interval still measured the
+    baseline step's MFU, which caps the workload's prior.
     """
     out: list[dict[str, Any]] = []
     unusable: list[dict[str, str]] = []
     for path in paths:
         results = load_bench_results(path)
         host = results.host.model_dump(mode="json")
+        ceiling = results.ceiling.speedup_ceiling if results.ceiling is not None else None
+        if ceilings is not None and ceiling is not None and results.workload:
+            ceilings.append({"workload": results.workload, "speedup_ceiling": ceiling, "source": str(path)})
         device = host.get("device_name") or host.get("device") or "?"
         for comp in results.comparisons:
             source = f"{path} ({comp.candidate} vs {comp.baseline}, {device})"
@@ -151,7 +159,10 @@ def load_evidence(paths: list[Path]) -> tuple[list[dict[str, Any]], list[dict[st
                     "confidence": comp.confidence,
                     "blocks": comp.blocks,
                     "compile_seconds": comp.compile_seconds,
-                    "loss_parity_ok": None if comp.loss_parity is None else comp.loss_parity.ok,
+                    "compile_seconds_warm": comp.compile_seconds_warm,
+                    "speedup_ceiling": ceiling,
+                    # a gradient-parity fail counts as a loss-parity fail
+                    "loss_parity_ok": parity_ok(comp),
                     "stopped_because": comp.stopped_because,
                     "host": host,
                     "file": str(path),
@@ -166,8 +177,17 @@ def load_measurements(paths: list[Path]) -> list[dict[str, Any]]:
     return load_evidence(paths)[0]
 
 
-def evidence_table(measurements: list[dict[str, Any]]) -> pd.DataFrame:
-    """The columns the analysis consumes (``EVIDENCE_COLUMNS``), then :data:`EXTRA_COLUMNS`."""
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def evidence_table(
+    measurements: list[dict[str, Any]], ceilings: list[dict[str, Any]] | None = None
+) -> pd.DataFrame:
+    """The columns the analysis consumes (``EVIDENCE_COLUMNS``), then :data:`EXTRA_COLUMNS`.
+
+    ``ceilings`` (see :func:`load_evidence`) add rows with a ceiling and no speedup: they cap
+    priors and are no measurement."""
     rows = [
         {
             "workload": m["workload"],
@@ -179,11 +199,32 @@ def evidence_table(measurements: list[dict[str, Any]]) -> pd.DataFrame:
             "loss_parity_ok": m["loss_parity_ok"],
             "stopped_because": m["stopped_because"],
             "source": m["source"],
+            "compile_seconds_warm": _number(m.get("compile_seconds_warm")),
+            "speedup_ceiling": _number(m.get("speedup_ceiling")),
             "measurement": m["measurement"],
             "blocks": m["blocks"],
             "file": m["file"],
         }
         for m in measurements
+    ]
+    rows += [
+        {
+            "workload": c["workload"],
+            "compiler": "",
+            "speedup_low": math.nan,
+            "speedup_mid": math.nan,
+            "speedup_high": math.nan,
+            "compile_seconds": math.nan,
+            "loss_parity_ok": None,
+            "stopped_because": "",
+            "source": c["source"],
+            "compile_seconds_warm": math.nan,
+            "speedup_ceiling": float(c["speedup_ceiling"]),
+            "measurement": "ceiling",
+            "blocks": 0,
+            "file": c["source"],
+        }
+        for c in ceilings or []
     ]
     columns = [*EVIDENCE_COLUMNS, *(c for c in EXTRA_COLUMNS if c not in EVIDENCE_COLUMNS)]
     return pd.DataFrame(rows, columns=columns)

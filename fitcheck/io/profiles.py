@@ -3,10 +3,15 @@
 The bundled default lives in ``profiles/default`` (shipped inside the wheel as
 ``fitcheck/_bundled_profiles/default``). ``--profile DIR`` points at a copy a reviewer
 edited. ``--prices DIR`` overlays live prices written by ``fitcheck prices refresh``.
+
+Prices are per (instance type, region): the catalog's price of an instance type is for its
+``price_region`` (us-east-1 in the bundled catalog); a price file may hold several regions
+for the same instance type, each pair once.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from fitcheck.core.profile import Policy, Profile
+from fitcheck.core.profile import PRICE_TABLE_COLUMNS, Policy, Profile
 from fitcheck.core.schema import MAX_HOURLY_PRICE_USD
 from fitcheck.errors import InputError, Location, shown
 from fitcheck.io.csvfile import read_text_table
@@ -26,6 +31,7 @@ INSTANCE_COLUMNS = (
     "accelerators",
     "accelerator_memory_gb_total",
     "price_usd_per_hour",
+    "price_region",
     "price_basis",
     "price_source",
     "price_date",
@@ -49,6 +55,8 @@ TESTED_COLUMNS = (
 # One tested-models row per framework release, model, instance, precision and length.
 TESTED_KEY = ("framework", "framework_version", "model", "instance_type", "precision", "sequence_length")
 PRICE_COLUMNS = ("instance_type", "region", "price_usd_per_hour", "price_basis", "price_source", "price_date")
+# an AWS region code: us-east-1, eu-central-2, ap-southeast-3, us-gov-west-1, cn-north-1
+REGION_CODE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 def default_profile_dir() -> Path:
@@ -78,6 +86,7 @@ def load_profile(directory: Path | None = None) -> Profile:
         ("price_usd_per_hour", {"gt": 0.0, "le": MAX_HOURLY_PRICE_USD}),
     ):
         instances[col] = _numbers(instances, col, folder / "instances.csv", **bounds)
+    _regions(instances, "price_region", folder / "instances.csv")
     _no_duplicates(instances, "instance_type", folder / "instances.csv")
     tested = _read_csv(folder / "tested_models.csv", TESTED_COLUMNS)
     for col in ("sequence_length", "batch_size_native", "batch_size_compiler"):
@@ -93,22 +102,42 @@ def load_profile(directory: Path | None = None) -> Profile:
     )
 
 
-def apply_prices(profile: Profile, prices_dir: Path) -> Profile:
-    """Overlay live prices (``prices.csv`` from ``fitcheck prices refresh``) on the catalog."""
-    path = Path(prices_dir) / "prices.csv"
-    if not Path(prices_dir).is_dir():
-        raise InputError("price folder does not exist", Location(str(prices_dir)))
+def read_prices(path: Path) -> pd.DataFrame:
+    """A price file (``prices.csv``, columns :data:`PRICE_COLUMNS`), validated: every price a
+    number in range, every region an AWS region code, each (instance type, region) pair once."""
     prices = _read_csv(path, PRICE_COLUMNS)
     prices["price_usd_per_hour"] = _numbers(
         prices, "price_usd_per_hour", path, gt=0.0, le=MAX_HOURLY_PRICE_USD
     )
-    _no_duplicates(prices, "instance_type", path)
+    _regions(prices, "region", path)
+    _no_duplicate_pairs(prices, ("instance_type", "region"), path)
+    return prices
+
+
+def apply_prices(profile: Profile, prices_dir: Path) -> Profile:
+    """Overlay live prices (``prices.csv`` from ``fitcheck prices refresh``) on the catalog:
+    each (instance type, region) pair of the file adds or replaces that pair's price; the
+    catalog's other prices stay. Instance types the catalog does not know are not used."""
+    path = Path(prices_dir) / "prices.csv"
+    if not Path(prices_dir).is_dir():
+        raise InputError("price folder does not exist", Location(str(prices_dir)))
+    prices = read_prices(path)
+    known = prices["instance_type"].isin(profile.instances.index).to_numpy()
+    live = prices.loc[known, list(PRICE_TABLE_COLUMNS)].reset_index(drop=True)
+    table = pd.concat([profile.price_table(), live], ignore_index=True)
+    table = table.drop_duplicates(["instance_type", "region"], keep="last").reset_index(drop=True)
+    # the catalog's own columns follow a live price of its own region (the same pair)
     instances = profile.instances.copy()
-    live = prices.drop_duplicates("instance_type", keep="last").set_index("instance_type")
-    hit = instances.index.intersection(live.index)
+    same = live[live["region"].to_numpy() == instances.loc[live["instance_type"], "price_region"].to_numpy()]
+    same = same.set_index("instance_type")
     for col in ("price_usd_per_hour", "price_basis", "price_source", "price_date"):
-        instances.loc[hit, col] = live.loc[hit, col]
-    note = f"live prices from {path} for {len(hit)} of {len(instances)} instance types"
+        instances.loc[same.index, col] = same[col]
+    regions = sorted(set(live["region"]))
+    types = live["instance_type"].nunique()
+    note = (
+        f"live prices from {path} for {types} of {len(instances)} instance types "
+        f"in {', '.join(regions) or 'no region'}; other prices from the catalog"
+    )
     return Profile(
         profile.name,
         profile.policy,
@@ -116,6 +145,7 @@ def apply_prices(profile: Profile, prices_dir: Path) -> Profile:
         profile.tested_models,
         note,
         {**profile.sources, "prices": str(path)},
+        table,
     )
 
 
@@ -203,6 +233,34 @@ def _no_duplicates(frame: pd.DataFrame, col: str, path: Path) -> None:
         raise InputError(
             f"{shown(frame[col].iloc[row])} appears twice (first at row {first + 1}); each may appear once",
             Location(str(path), row=row + 1, field=col),
+        )
+
+
+def _regions(frame: pd.DataFrame, col: str, path: Path) -> None:
+    """Every value of ``col`` an AWS region code (us-east-1, eu-west-1, ...)."""
+    values = frame[col].to_numpy(dtype=object)
+    distinct = pd.unique(values)
+    bad = {v for v in distinct if not REGION_CODE.fullmatch(str(v))}
+    if bad:
+        row = int(np.isin(values, list(bad)).nonzero()[0][0])
+        raise InputError(
+            f"{shown(values[row])} is not an AWS region code; allowed: a code such as us-east-1 or eu-west-1",
+            Location(str(path), row=row + 1, field=col),
+        )
+
+
+def _no_duplicate_pairs(frame: pd.DataFrame, key: tuple[str, str], path: Path) -> None:
+    """Each (``key[0]``, ``key[1]``) pair once, e.g. one price per instance type and region."""
+    dup = frame.duplicated(list(key)).to_numpy().nonzero()[0]
+    if len(dup):
+        row = int(dup[0])
+        a, b = (frame[k].iloc[row] for k in key)
+        same = (frame[key[0]] == a) & (frame[key[1]] == b)
+        first = int(same.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{shown(a)} in {key[1]} {shown(b)} appears twice (first at row {first + 1}); "
+            f"each ({key[0]}, {key[1]}) pair may appear once",
+            Location(str(path), row=row + 1, field=key[0]),
         )
 
 

@@ -61,9 +61,13 @@ def test_multi_node_stc_tf_and_big_models_are_paired_sagemaker_jobs(rows, profil
         assert row["plan_command"].startswith(f"fitcheck bench --on sagemaker --workload {name} "), name
         assert f"--compiler {compiler}" in row["plan_command"]
         assert f"--instance-count {count}" in row["plan_command"]
+        # eager and compiled, three pairs, every instance of the shape
+        assert b.sagemaker_pairs == 3 and f"--pairs {b.sagemaker_pairs} " in row["plan_command"]
+        assert row["plan_hours"] == pytest.approx(2 * 3 * b.sagemaker_hours_per_variant * count)
         assert row["plan_cost_usd"] == pytest.approx(
-            2 * b.sagemaker_hours_per_variant * count * row["hourly_price_usd"]
+            2 * 3 * b.sagemaker_hours_per_variant * count * row["hourly_price_usd"]
         )
+        assert "3 pairs" in row["plan_where"] and "not an interval" in row["plan_decide_by"]
 
 
 def test_a_catalog_architecture_only_when_the_model_is_that_architecture(rows):

@@ -186,7 +186,8 @@ PRICES_HEADER = "instance_type,region,price_usd_per_hour,price_basis,price_sourc
         ),
         (
             "ml.g5.2xlarge,us-east-1,1.5,on-demand,api,2026-11-01\nml.g5.2xlarge,us-east-1,1.6,on-demand,api,2026-11-01\n",
-            "row 2: instance_type: 'ml.g5.2xlarge' appears twice (first at row 1); each may appear once",
+            "row 2: instance_type: 'ml.g5.2xlarge' in region 'us-east-1' appears twice (first at row 1); "
+            "each (instance_type, region) pair may appear once",
         ),
         (
             "ml.g5.2xlarge,us-east-1,1.5\n",

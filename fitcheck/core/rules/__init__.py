@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fitcheck.core.rules import (
     bottleneck,
+    ceiling,
     compiler_availability,
     debugger_overhead,
     distribution_conflict,
@@ -33,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     debugger_overhead.RULE,
     pricing.RULE,
     measured_speedup.RULE,
+    ceiling.RULE,
 )
 
 __all__ = ["RULES", "Case", "Rule", "Status"]

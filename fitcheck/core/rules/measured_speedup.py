@@ -26,7 +26,8 @@ def check(ctx: pd.DataFrame, policy: Policy) -> list[Case]:
         Case(
             parity_bad,
             Status.FAIL,
-            "The compiled loss diverged from eager on the same batches: a quality regression.",
+            "The compiled loss, or its gradients against an fp64 reference, diverged from eager on the same "
+            "batches: a quality regression.",
             "Do not enable; report the divergence upstream and re-measure after a fix.",
         ),
         Case(
