@@ -317,16 +317,21 @@ def _check_format(api: Any, fmt: str | None, output: Path | None, tty: bool | No
 
 # --- other command groups register below (each module is import-light) --------------------
 # (bench, import, prices)
-from fitcheck.bench.cli import bench as _bench_cmd  # noqa: E402
+from fitcheck.bench.cli import bench_app as _bench_app  # noqa: E402
 
 BENCH_EXAMPLES = """Examples:
 fitcheck bench -m bert-base-uncased --batch-size 32 --precision bf16
 fitcheck bench -m gpt2-tiny --device cpu --max-seconds 60 -o gpt2.json
 fitcheck bench -m mypkg.models:build --workload nightly-bert -o bench.json
 Then: fitcheck analyze jobs.yaml --bench bench.json
+SageMaker, one job running the interleaved benchmark (torch.compile):
+fitcheck bench --on sagemaker -m gpt2 --instance-type ml.g5.xlarge --workload W --role ARN --image URI
+SageMaker, pairs of jobs of your own script (STC, TensorFlow):
+fitcheck bench --on sagemaker --entry-point train.py --inventory jobs.yaml --workload W --role ARN --image URI
+Collect a --no-wait SageMaker run: fitcheck bench collect JOB|PAIR-ID
 """
 
-app.command("bench", epilog=BENCH_EXAMPLES)(_bench_cmd)
+app.add_typer(_bench_app, name="bench", epilog=BENCH_EXAMPLES)
 
 from fitcheck.aws.cli import import_app, prices_app  # noqa: E402
 

@@ -95,7 +95,7 @@ def adaptive_vs_fixed(model: str, candidate: str, block_steps: int, max_seconds:
         max_blocks=30,
         target_ci=1e-9,
         max_seconds=max_seconds,
-        cold_compile_cache=False,
+        warm_compile_cache=True,
     )
     res = run_bench(cfg)
     e = res.backends["eager"].step_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from fitcheck.core.benchresult import BenchResults, Comparison
+from fitcheck.core.benchresult import BenchResults, Comparison, GradientParity
 
 
 def _inert(text: str) -> str:
@@ -25,6 +25,27 @@ def _headline(c: Comparison) -> str:
     if c.measurement == "single-run":
         return f"single run: {point}, no interval"
     return "no speedup"
+
+
+_GRAD_VERDICT = {"pass": "ok", "fail": "FAILS", "no_verdict": "no verdict"}
+
+
+def _gradient(g: GradientParity) -> str:
+    """The gradient-parity details, for the line under the comparison."""
+    if g.verdict == "no_verdict":
+        return f"    gradient parity: no verdict ({g.reason})"
+    line = (
+        f"    gradient parity vs an fp64 eager reference: {_GRAD_VERDICT[g.verdict]}, "
+        f"{g.tensors_failed} of {g.tensors_compared} tensors off "
+        f"({', '.join(g.compared)}; tol {g.tolerance:g})"
+    )
+    if g.worst_tensor is not None:
+        line += f"; worst {g.worst_tensor}"
+        if g.worst_candidate_rmse is not None and g.worst_eager_rmse is not None and g.multiplier:
+            line += (
+                f": rmse {g.worst_candidate_rmse:.2e} vs {g.multiplier:g} x eager's {g.worst_eager_rmse:.2e}"
+            )
+    return line
 
 
 def render_summary(results: BenchResults) -> str:
@@ -51,7 +72,11 @@ def render_summary(results: BenchResults) -> str:
             diff = c.loss_parity.max_rel_diff
             shown = "n/a" if diff is None else f"{diff:.2e}"
             parity = f", loss parity {verdict} ({shown} <= {c.loss_parity.tolerance:g}?)"
+        if c.gradient_parity is not None:
+            parity += f", gradient parity {_GRAD_VERDICT[c.gradient_parity.verdict]}"
         lines.append(f"{head} {_headline(c)} over {c.blocks} blocks, stopped: {c.stopped_because}{parity}")
+        if c.gradient_parity is not None:
+            lines.append(_gradient(c.gradient_parity))
         if c.compile_seconds is not None and c.compile_seconds_warm is not None:
             lines.append(
                 f"    compile: {c.compile_seconds:.1f} s cold, "

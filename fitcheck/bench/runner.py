@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 
 from fitcheck import __version__
+from fitcheck.bench import parity as grad_check
 from fitcheck.bench import stats
+from fitcheck.bench.backends.base import Backend
 from fitcheck.bench.config import BenchConfig
 from fitcheck.bench.host import (
     GpuSampler,
@@ -39,7 +41,7 @@ from fitcheck.bench.host import (
     worker_threads,
     worker_visible_device,
 )
-from fitcheck.bench.results import (
+from fitcheck.core.benchresult import (
     FORMAT_VERSION,
     MIN_INTERVAL_BLOCKS,
     RESULTS_KIND,
@@ -49,6 +51,7 @@ from fitcheck.bench.results import (
     Comparison,
     DynamicResult,
     GpuUtilization,
+    GradientParity,
     Host,
     Interference,
     LossParity,
@@ -58,13 +61,6 @@ from fitcheck.bench.results import (
 )
 from fitcheck.errors import InputError, Location
 
-COMPILERS = {
-    "inductor": "torch.compile",
-    "openxla": "torch.compile",
-    "xla": "torch-xla",
-    "tf-xla": "tf-xla",
-}
-XLA_CUDA_REMOVED = (2, 8)
 # Untimed-into-the-sample steps that open each steady block (their times are kept apart).
 LEAD_STEPS = 1
 
@@ -100,6 +96,7 @@ class BackendState:
     warmup: list[float] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     blocks: list[list[float]] = field(default_factory=list)
+    skipped: list[list[int]] = field(default_factory=list)  # per block: fp16 skipped-step indices
     lead: list[float] = field(default_factory=list)
     samples_per_step: int = 0
     compiles_after_warmup: int | None = None
@@ -119,6 +116,7 @@ class BackendState:
     warm_compile: float | None = None  # compile seconds from a filled cache (fresh process)
     flops: int | None = None  # FLOPs of one training step (baseline only)
     flops_error: str | None = None
+    gradient_parity: GradientParity | None = None  # candidates (PyTorch) only
 
     @property
     def ok(self) -> bool:
@@ -128,41 +126,18 @@ class BackendState:
         self.status, self.reason = status, reason
 
 
-def _version_tuple(text: str | None) -> tuple[int, ...]:
-    from packaging.version import InvalidVersion, Version
+def _backend(name: str) -> Backend:
+    from fitcheck.bench import backends
 
-    try:
-        return Version(text or "0").release
-    except InvalidVersion:
-        return (0,)
+    return backends.backend_named(name)
 
 
 def candidate_unavailable(backend: str, device: str) -> tuple[str | None, dict[str, str]]:
-    """Why ``backend`` cannot run next to an eager baseline on ``device`` (None if it can),
-    and the environment its worker needs."""
-    if backend == "inductor":
-        if _version_tuple(package_version("torch")) < (2, 0):
-            return "torch.compile needs torch >= 2.0", {}
-        return None, {}
-    if backend == "tf-xla":  # XLA's CPU JIT or its GPU backend, both inside TensorFlow
-        if (package_version("tensorflow") or package_version("tensorflow-cpu")) is None:
-            return "TensorFlow is not installed (pip install 'fitcheck[tf]')", {}
-        return None, {"TF_CPP_MIN_LOG_LEVEL": "2"}
-    xla_version = package_version("torch-xla") or package_version("torch_xla")
-    if xla_version is None:
-        return "torch-xla is not installed (pip install 'fitcheck[xla]')", {}
-    if device == "cuda":
-        if _version_tuple(xla_version) >= XLA_CUDA_REMOVED:
-            return (
-                f"XLA:CUDA was removed in torch-xla >= 2.8 (installed {xla_version}); "
-                "this build runs XLA on CPU and TPU only",
-                {},
-            )
-        # PJRT preallocates most of the GPU by default, which would starve the eager worker
-        return None, {"PJRT_DEVICE": "CUDA", "PJRT_ALLOCATOR_PREALLOCATE": "false"}
-    if device == "cpu":
-        return None, {"PJRT_DEVICE": "CPU"}
-    return f"no XLA device for {device!r}", {}
+    """Why ``backend`` cannot run next to its baseline on ``device`` (None if it can),
+    and the environment its worker needs (both from the backend's registry entry)."""
+    b = _backend(backend)
+    reason = b.unavailable(device, lambda dist: package_version(dist))
+    return (reason, {}) if reason else (None, b.environment(device))
 
 
 class Progress:
@@ -234,7 +209,7 @@ class WorkerPool:
         try:
             proc = self.ctx.Process(
                 target=worker_main,
-                args=(child, b.name, self.cfg_payload, device),
+                args=(child, _backend(b.name), self.cfg_payload, device),
                 name=f"fitcheck-bench-{b.name}",
                 daemon=True,
             )
@@ -450,7 +425,7 @@ def _start_workers(
             c.status, c.reason = "unavailable", reason
             progress.update(c.name, f"unavailable: {reason}")
             continue
-        if c.name == "inductor":
+        if _backend(c.name).uses_inductor_cache:
             env = {**env, **inductor_env}
         pool.start(c, device, {**env_device, **env})
         pool.send(c, "setup")
@@ -484,21 +459,50 @@ def _run(
         return None
 
 
-def _paired(eager: BackendState, c: BackendState) -> int:
-    return min(len(eager.blocks), len(c.blocks))
+def without_skipped_steps(
+    baseline_blocks: list[list[float]],
+    candidate_blocks: list[list[float]],
+    baseline_skipped: list[list[int]],
+    candidate_skipped: list[list[int]],
+) -> tuple[list[list[float]], list[list[float]]]:
+    """The paired blocks without the steps whose fp16 GradScaler skipped the optimizer step.
+
+    A skipped step (inf/nan gradients, the scale drops) does no update and costs less than a
+    real one, so it would flatter whichever side had it. The same step index is dropped on
+    both sides (both ran the same batches), so each block stays like for like; a block left
+    with no step on either side is dropped. ``*_skipped[i]`` are indices into block ``i``.
+    """
+    n = min(len(baseline_blocks), len(candidate_blocks))
+    kept_b: list[list[float]] = []
+    kept_c: list[list[float]] = []
+    for i in range(n):
+        drop = set(baseline_skipped[i] if i < len(baseline_skipped) else ())
+        drop |= set(candidate_skipped[i] if i < len(candidate_skipped) else ())
+        b = [t for j, t in enumerate(baseline_blocks[i]) if j not in drop]
+        c = [t for j, t in enumerate(candidate_blocks[i]) if j not in drop]
+        if b and c:
+            kept_b.append(b)
+            kept_c.append(c)
+    return kept_b, kept_c
+
+
+def _pairs(eager: BackendState, c: BackendState) -> tuple[list[list[float]], list[list[float]]]:
+    """The paired steady blocks of the baseline and ``c``, skipped steps left out of both."""
+    return without_skipped_steps(eager.blocks, c.blocks, eager.skipped, c.skipped)
 
 
 def _look(cfg: BenchConfig, eager: BackendState, c: BackendState, elapsed: float) -> str | None:
     """Update ``c``'s headline interval and sequential look; the reason to stop, if any."""
-    n = _paired(eager, c)
+    eb, cb = _pairs(eager, c)
+    n = len(eb)
     c.interval = None
     if n >= cfg.min_blocks:
         c.interval = stats.paired_bootstrap_ratio(
-            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed, resamples=2000
+            eb, cb, confidence=cfg.confidence, seed=cfg.seed, resamples=2000
         )
     c.look = stats.sequential_look(
-        eager.blocks[:n],
-        c.blocks[:n],
+        eb,
+        cb,
         min_blocks=cfg.min_blocks,
         alpha=1.0 - cfg.decision_confidence,
         enable_above=cfg.enable_above,
@@ -556,6 +560,7 @@ def _measure(
                 progress.update(b.name, f"{b.status}: {b.reason}")
                 continue
             b.blocks.append(out["seconds"])
+            b.skipped.append(list(out.get("skipped_indices", [])))
             b.lead.extend(out["lead_seconds"])
             b.loss.extend(out["loss"])
             b.compiles_end = out["compiles"]
@@ -578,7 +583,7 @@ def _measure(
                 iv = c.interval
                 text += f"  {iv.mid:.3f}x [{iv.low:.3f}, {iv.high:.3f}]"
             else:
-                text += f"  {stats.throughput_ratio(eager.blocks, c.blocks):.3f}x (no interval yet)"
+                text += f"  {stats.throughput_ratio(*_pairs(eager, c)):.3f}x (no interval yet)"
             if reason:
                 c.stopped = reason
                 active.remove(c)
@@ -606,6 +611,35 @@ def _measure(
                 b.counters = pool.call(b, "stats", timeout=cfg.block_timeout)
             except BackendFailure as err:
                 b.fail(f"stats: {err}", "timed_out" if isinstance(err, BackendTimeout) else "failed")
+    if cfg.grad_parity:  # after the counters were read: the check compiles a fresh model
+        for c in cands:
+            _gradient_parity(cfg, pool, c, progress)
+
+
+def _gradient_parity(cfg: BenchConfig, pool: WorkerPool, c: BackendState, progress: Progress) -> None:
+    """Once per PyTorch candidate: its gradients and updated parameters after one step against
+    an fp64 eager reference, in its own worker (a failure of the check is its verdict, not the
+    backend's)."""
+    from fitcheck.bench.backends.base import TorchBackend
+
+    if not (c.ok and c.proc is not None and isinstance(_backend(c.name), TorchBackend)):
+        return
+    progress.update(c.name, "gradient parity against fp64 eager")
+    try:
+        reply = pool.call(c, "grad_parity", timeout=cfg.warmup_timeout)
+    except BackendFailure as err:
+        if isinstance(err, BackendTimeout):  # the worker was stopped: nothing more from it
+            c.proc = None
+        c.gradient_parity = GradientParity(
+            verdict="no_verdict",
+            precision=cfg.precision,
+            tolerance=grad_check.DEFAULT_TOLERANCE.get(cfg.precision, grad_check.DEFAULT_TOLERANCE["fp32"]),
+            method=grad_check.METHOD,
+            reason=f"the check did not finish: {err}",
+        )
+        return
+    reply.pop("ok", None)
+    c.gradient_parity = GradientParity(**reply)
 
 
 def _release(pool: WorkerPool, b: BackendState, device: str) -> None:
@@ -697,7 +731,7 @@ def _find_max_batch(
         progress.update(b.name, "searching the largest batch")
         fresh = BackendState(b.name)
         _, env = candidate_unavailable(b.name, device) if b.name != cfg.baseline else (None, {})
-        if b.name == "inductor":
+        if _backend(b.name).uses_inductor_cache:
             env = {**env, **inductor_env}
         try:
             pool.start(fresh, device, {**_worker_env(cfg, device), **env})
@@ -726,7 +760,7 @@ def _measure_warm_compile(
     if not cfg.warm_compile:
         return
     for c in cands:
-        if c.name != "inductor" or not c.ok:
+        if not _backend(c.name).uses_inductor_cache or not c.ok:
             continue
         progress.update(c.name, "compiling again from a filled cache")
         fresh = BackendState(c.name)
@@ -762,8 +796,10 @@ def _finite_losses(values: list[float]) -> list[float | None]:
 
 
 def _backend_result(cfg: BenchConfig, b: BackendState) -> BackendResult:
-    steps = [s for blk in b.blocks for s in blk]
-    summary = stats.summarize(steps) if steps else None
+    steps = [s for blk in b.blocks for s in blk]  # raw, every timed step
+    real, _ = without_skipped_steps(b.blocks, b.blocks, b.skipped, b.skipped)
+    counted = [s for blk in real for s in blk]  # its fp16 skipped steps left out
+    summary = stats.summarize(counted) if counted else None
     compile_s = None
     if summary is not None and b.warmup:
         compile_s = max(0.0, sum(b.warmup) - len(b.warmup) * summary.median)
@@ -856,7 +892,7 @@ def _dynamic(cfg: BenchConfig, eager: BackendState, c: BackendState) -> DynamicR
     if before_x is not None and after_x is not None:
         xla = max(0, after_x - before_x)
     fallback = None
-    if c.name in ("inductor", "openxla"):
+    if _backend(c.name).uses_dynamo:
         fallback = bool(c.counters.get("fallback") or c.counters_before_dynamic.get("fallback"))
     stopped = c.dyn_stopped or "completed"
     if not c.ok or not eager.ok:
@@ -886,18 +922,15 @@ def _comparison(
     cfg: BenchConfig, eager: BackendState, c: BackendState, results: dict[str, BackendResult]
 ) -> Comparison:
     e_res, c_res = results[cfg.baseline], results[c.name]
-    n = _paired(eager, c)
+    eb, cb = _pairs(eager, c)
+    n = len(eb)
     both_ok = c.ok and eager.ok
-    point = stats.throughput_ratio(eager.blocks[:n], c.blocks[:n]) if n else None
+    point = stats.throughput_ratio(eb, cb) if n else None
     headline = median = None
     if n >= 2:
-        median = stats.median_ratio_speedup(
-            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed
-        )
+        median = stats.median_ratio_speedup(eb, cb, confidence=cfg.confidence, seed=cfg.seed)
     if both_ok and n >= max(cfg.min_blocks, MIN_INTERVAL_BLOCKS):
-        headline = stats.paired_bootstrap_ratio(
-            eager.blocks[:n], c.blocks[:n], confidence=cfg.confidence, seed=cfg.seed
-        )
+        headline = stats.paired_bootstrap_ratio(eb, cb, confidence=cfg.confidence, seed=cfg.seed)
     if headline is not None:
         measurement = "interval"
     elif both_ok and n > 0:
@@ -942,7 +975,7 @@ def _comparison(
     return Comparison(
         baseline=cfg.baseline,
         candidate=c.name,
-        compiler=COMPILERS[c.name],  # type: ignore[arg-type]
+        compiler=_backend(c.name).compiler,  # type: ignore[arg-type]
         measurement=measurement,  # type: ignore[arg-type]
         speedup=_interval(headline),
         speedup_basis=HEADLINE_BASIS,
@@ -951,11 +984,12 @@ def _comparison(
         sequential=sequential,
         confidence=cfg.confidence,
         blocks=n,
-        steps=sum(len(blk) for blk in c.blocks[:n]),
+        steps=sum(len(blk) for blk in cb),
         compile_seconds=compile_s,
         compile_seconds_warm=compile_warm,
         memory_ratio=mem,
         loss_parity=parity,
+        gradient_parity=c.gradient_parity,
         recompiles=c_res.recompiles,
         stopped_because=stopped,  # type: ignore[arg-type]
         dynamic=_dynamic(cfg, eager, c),

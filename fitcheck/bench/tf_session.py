@@ -24,23 +24,26 @@ import resource
 import time
 from typing import Any
 
+from fitcheck.bench.backends.base import InputProblem
+
 TF_BACKENDS = ("tf-eager", "tf-xla")
 POLICIES = {"fp16": "mixed_float16", "bf16": "mixed_bfloat16"}
 
 
-class TfInputProblem(Exception):
+class TfInputProblem(InputProblem):
     """A problem with what the user asked for (model name, precision on this device)."""
 
 
 class TfSession:
     """The state of one TensorFlow backend inside its worker process."""
 
-    def __init__(self, backend: str, cfg: dict[str, Any]) -> None:
-        if backend not in TF_BACKENDS:
+    def __init__(self, backend: str, cfg: dict[str, Any], *, jit_compile: bool | None = None) -> None:
+        """``jit_compile``: XLA on or off (from the backend's registry entry); by name if None."""
+        if jit_compile is None and backend not in TF_BACKENDS:
             raise ValueError(f"not a TensorFlow backend: {backend}")
         self.backend = backend
         self.cfg = cfg
-        self.jit = backend == "tf-xla"
+        self.jit = backend == "tf-xla" if jit_compile is None else jit_compile
         self.signatures: set[tuple[tuple[int, ...], ...]] = set()
         self.skipped_steps = 0
 
@@ -145,6 +148,7 @@ class TfSession:
             "compiles": count,
             "compiled_steps": compiled,
             "skipped_steps": 0,
+            "skipped_indices": [],
             "fallback": [],
         }
 

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from fitcheck.bench.backends.base import Backend, InputProblem, TorchBackend
+
 ENV_BACKEND = "FITCHECK_BENCH_BACKEND"
 # dynamo's warning when a frame hits its recompile limit and runs eagerly from then on
 # (torch/_dynamo/convert_frame.py: "torch._dynamo hit config.%s (%s)").
@@ -76,16 +78,21 @@ def _one_line(err: BaseException, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _Session:
-    """The state of one backend inside its worker process."""
+class TorchSession:
+    """The state of one PyTorch backend inside its worker process.
 
-    def __init__(self, backend: str, cfg: dict[str, Any]) -> None:
-        self.backend = backend
+    What differs per backend (device, compile of the model or the step, sync, compile
+    counters) is asked of the backend object (:class:`fitcheck.bench.backends.TorchBackend`);
+    nothing here names a backend.
+    """
+
+    def __init__(self, backend: TorchBackend, cfg: dict[str, Any]) -> None:
+        self.impl = backend
+        self.backend = backend.name
         self.cfg = cfg
         self.skipped_steps = 0
+        self.last_skipped = False  # the last step's GradScaler skipped the optimizer step
         self.sampler: Any = None  # NVML sampling in this process (CUDA baseline only)
-        self.xla = backend in ("xla", "openxla")
-        self.dynamo = backend in ("inductor", "openxla")
 
     # --- setup ------------------------------------------------------------------------
     def setup(self, device_request: str) -> dict[str, Any]:
@@ -105,41 +112,24 @@ class _Session:
             "cuda": torch.version.cuda,
             "threads": torch.get_num_threads(),
         }
-        if self.xla:
-            import torch_xla
-            import torch_xla.core.xla_model as xm
-            import torch_xla.debug.metrics as met
+        self.device_request = device_request
+        self.device = self.impl.device(torch, device_request, info)
+        self.device_type = "xla" if self.impl.xla_device else self.device.type
+        if self.device_type == "cuda":
+            props = torch.cuda.get_device_properties(0)
+            info["device_name"] = props.name
+            info["gpu_uuid"] = str(getattr(props, "uuid", "")) or None
+            info["tf32_matmul"] = bool(torch.backends.cuda.matmul.allow_tf32)
+            info["cudnn_tf32"] = bool(torch.backends.cudnn.allow_tf32)
+            info["cudnn_benchmark"] = bool(torch.backends.cudnn.benchmark)
+            torch.cuda.reset_peak_memory_stats()
+            if self.impl.baseline:  # GPU utilisation is read around the baseline's timed steps
+                from fitcheck.bench.host import GpuSampler, nvml_uuid
 
-            self.torch_xla, self.xm, self.met = torch_xla, xm, met
-            self.device = torch_xla.device()
-            self.device_type = "xla"
-            info["torch_xla"] = torch_xla.__version__
-            info["device"] = f"xla:{os.environ.get('PJRT_DEVICE', '?').lower()}"
-        else:
-            use_cuda = device_request == "cuda" or (device_request == "auto" and torch.cuda.is_available())
-            if use_cuda and not torch.cuda.is_available():
-                raise RuntimeError("--device cuda asked, but torch sees no CUDA device")
-            self.device = torch.device("cuda" if use_cuda else "cpu")
-            self.device_type = self.device.type
-            info["device"] = self.device.type
-            if use_cuda:
-                # one device per worker: CUDA_VISIBLE_DEVICES (set by the parent) leaves one
-                self.device = torch.device("cuda", 0)
-                props = torch.cuda.get_device_properties(0)
-                info["device_name"] = props.name
-                info["gpu_uuid"] = str(getattr(props, "uuid", "")) or None
-                info["tf32_matmul"] = bool(torch.backends.cuda.matmul.allow_tf32)
-                info["cudnn_tf32"] = bool(torch.backends.cudnn.allow_tf32)
-                info["cudnn_benchmark"] = bool(torch.backends.cudnn.benchmark)
-                torch.cuda.reset_peak_memory_stats()
-                if self.backend == "eager":  # GPU utilisation is read around the baseline's timed steps
-                    from fitcheck.bench.host import GpuSampler, nvml_uuid
-
-                    self.sampler = GpuSampler(uuid=nvml_uuid(info["gpu_uuid"]))
-                    self.sampler.start()
+                self.sampler = GpuSampler(uuid=nvml_uuid(info["gpu_uuid"]))
+                self.sampler.start()
         precision = self.cfg["precision"]
-        if precision == "fp16" and self.xla:
-            raise RuntimeError("fp16 autocast is not supported on XLA; use bf16")
+        self.impl.check_precision(precision)
         self.autocast_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
 
         try:
@@ -153,7 +143,9 @@ class _Session:
             raise _InputProblem(str(err)) from None
         self.make_batch = work.make_batch
         self.loss_fn = work.loss_fn
-        model = work.model.to(self.device)
+        from fitcheck.bench.parity import retie
+
+        model = retie(work.model.to(self.device))  # a move to XLA breaks weight ties
         model.train()
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=self.cfg["learning_rate"])
         self.scaler = (
@@ -161,24 +153,16 @@ class _Session:
         )
         self.model: Any = model
         mode = self.cfg.get("mode") or "default"
-        options: dict[str, Any] = {"mode": mode} if mode != "default" else {}
-        if self.backend == "openxla":
-            options = {"backend": "openxla"}
         self.compiled_step: Any = None
-        if self.dynamo and self.cfg.get("compile_scope") == "step":
-            # the whole step, as the dynamo benchmark harness does: forward, loss, backward,
-            # optimizer step and zero_grad in one compiled function
-            self.compiled_step = torch.compile(self._train_step, **options)
-        elif self.dynamo:
-            self.model = torch.compile(model, **options)
+        if self.cfg.get("compile_scope") == "step":
+            self.compiled_step = self.impl.wrap_step(torch, self._train_step, mode)
+        if self.compiled_step is None:
+            self.model = self.impl.wrap_model(torch, model, mode)
         return info
 
     # --- one step -------------------------------------------------------------------------
     def _sync(self) -> None:
-        if self.xla:
-            self.xm.wait_device_ops()
-        elif self.device_type == "cuda":
-            self.torch.cuda.synchronize()
+        self.impl.sync(self.torch, self.device_type)
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.autocast_dtype is None:
@@ -197,8 +181,8 @@ class _Session:
         batch = self.models.to_device(host_batch, self.device, pinned=self.device_type == "cuda")
         if self.compiled_step is not None:
             out = self.compiled_step(batch)
-            if self.xla:
-                self.torch_xla.sync()
+            self.impl.after_step()
+            self.last_skipped = False
             return out
         with self._autocast():
             loss = self.loss_fn(self.model, batch)
@@ -207,14 +191,15 @@ class _Session:
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
-            if self.scaler.get_scale() < before:  # inf/nan gradients: the step was skipped
-                self.skipped_steps += 1
+            # inf/nan gradients: the scale drops and the optimizer step was skipped
+            self.last_skipped = self.scaler.get_scale() < before
+            self.skipped_steps += int(self.last_skipped)
         else:
+            self.last_skipped = False
             loss.backward()
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        if self.xla:
-            self.torch_xla.sync()
+        self.impl.after_step()
         return loss.detach()
 
     def run_steps(self, start: int, sizes: list[int | None], lead: int = 0) -> dict[str, Any]:
@@ -228,6 +213,7 @@ class _Session:
         seconds: list[float] = []
         losses = []
         compiled: list[int] = []  # steps (after the lead) during which a compilation happened
+        skipped: list[int] = []  # steps (after the lead) whose fp16 GradScaler skipped the update
         batches = [self.make_batch(start + i, batch_size, size) for i, size in enumerate(sizes)]
         count = self.compiles()
         skipped_before = self.skipped_steps
@@ -241,6 +227,8 @@ class _Session:
             self._sync()
             seconds.append(time.perf_counter() - t0)
             losses.append(loss)
+            if self.last_skipped and i >= lead:
+                skipped.append(i - lead)
             now = self.compiles()
             if now is not None and count is not None and now > count and i >= lead:
                 compiled.append(i - lead)
@@ -263,6 +251,7 @@ class _Session:
             "compiles": count,
             "compiled_steps": compiled,
             "skipped_steps": self.skipped_steps - skipped_before,
+            "skipped_indices": skipped,
             "fallback": list(self.fallback.limits),
         }
 
@@ -283,29 +272,14 @@ class _Session:
     # --- counters -------------------------------------------------------------------------
     def xla_compiles(self) -> int | None:
         """XLA's own compilations (torch_xla metrics ``CompileTime`` count), xla and openxla."""
-        if not self.xla:
-            return None
-        data = self.met.metric_data("CompileTime")
-        return int(data[0]) if data else 0
+        return self.impl.xla_compiles()
 
     def compiles(self) -> int | None:
         """Compilations so far: dynamo's unique graphs plus, on XLA, XLA's compilations."""
-        total: int | None = None
-        if self.dynamo:
-            from torch._dynamo.utils import counters
-
-            total = int(counters["stats"]["unique_graphs"])
-        xla = self.xla_compiles()
-        if xla is not None:
-            total = (total or 0) + xla
-        return total
+        return self.impl.compiles()
 
     def stats(self) -> dict[str, Any]:
-        graph_breaks = None
-        if self.dynamo:
-            from torch._dynamo.utils import counters
-
-            graph_breaks = int(sum(counters["graph_break"].values()))
+        graph_breaks = self.impl.graph_breaks()
         if self.device_type == "cuda":
             peak, kind = int(self.torch.cuda.max_memory_allocated()), "cuda_max_allocated"
         else:
@@ -333,6 +307,14 @@ class _Session:
         self._sync()
         return {"flops_per_step": int(counter.get_total_flops())}
 
+    def grad_parity(self) -> dict[str, Any]:
+        """Gradients and updated parameters after one step against an fp64 eager reference
+        (:mod:`fitcheck.bench.parity`), on a fresh model from the seed; once, after the timed
+        steps."""
+        from fitcheck.bench import parity
+
+        return parity.run_in_worker(self.cfg, self.impl, self.device_request)
+
     def release(self) -> dict[str, Any]:
         """Give cached device memory back while another backend runs."""
         if self.device_type == "cuda":
@@ -346,7 +328,7 @@ class _Session:
         if self.device_type != "cuda":
             raise RuntimeError("finding the largest batch needs a CUDA device")
         torch = self.torch
-        if self.dynamo:
+        if self.impl.uses_dynamo:
             torch._dynamo.config.cache_size_limit = max(64, torch._dynamo.config.cache_size_limit)
         size = self.cfg["size"]
 
@@ -354,7 +336,7 @@ class _Session:
             try:
                 for k in range(2):
                     batch = self.make_batch(k, batch_size, size)
-                    if self.dynamo:  # measure the static graph: no dynamic batch dimension
+                    if self.impl.uses_dynamo:  # measure the static graph: no dynamic batch dimension
                         self._mark_static(batch)
                     self._step(batch)
                 self._sync()
@@ -387,16 +369,21 @@ def _tensors(batch: Any) -> list[Any]:
     return []
 
 
-class _InputProblem(Exception):
-    """A problem with what the user asked for, found inside the worker."""
+_InputProblem = InputProblem
 
 
-def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str) -> None:
-    """Entry point of a worker process: answer messages until ``stop``."""
-    os.environ[ENV_BACKEND] = backend
-    from fitcheck.bench.tf_session import TF_BACKENDS, TfInputProblem, TfSession
+def worker_main(conn: Connection, backend: Backend | str, cfg: dict[str, Any], device: str) -> None:
+    """Entry point of a worker process: answer messages until ``stop``.
 
-    session: Any = TfSession(backend, cfg) if backend in TF_BACKENDS else _Session(backend, cfg)
+    ``backend`` is the backend object (pickled by the parent, so a backend registered at run
+    time works too) or a registered backend's name.
+    """
+    if isinstance(backend, str):
+        from fitcheck.bench.backends import backend_named
+
+        backend = backend_named(backend)
+    os.environ[ENV_BACKEND] = backend.name
+    session: Any = backend.session(cfg)
     handlers: dict[str, Callable[..., dict[str, Any]]] = {
         "setup": lambda: session.setup(device),
         "steps": lambda start, sizes, lead=0: session.run_steps(start, sizes, lead),
@@ -404,6 +391,7 @@ def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str
         "stats": session.stats,
         "release": session.release,
         "flops": lambda start: session.flops(start),
+        "grad_parity": lambda: session.grad_parity(),
         "max_batch": lambda limit: session.max_batch(limit),
     }
     while True:
@@ -418,7 +406,7 @@ def worker_main(conn: Connection, backend: str, cfg: dict[str, Any], device: str
         try:
             reply = handlers[cmd](**msg)
             conn.send({"ok": True, **reply})
-        except (_InputProblem, TfInputProblem) as err:
+        except InputProblem as err:
             conn.send({"ok": False, "kind": "input", "error": str(err)})
         except BaseException as err:  # report every failure of the backend to the parent
             if isinstance(err, KeyboardInterrupt):

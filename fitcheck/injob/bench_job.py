@@ -247,6 +247,9 @@ class Runner:
             self.device = torch.device("cuda" if cuda else "cpu")
         model, self.make_batch, self.loss_fn = build(args.model, args.batch_size, args.size, args.seed)
         model = model.to(self.device)
+        tie = getattr(model, "tie_weights", None)
+        if callable(tie):  # a move to an XLA device copies tied parameters apart: tie them again
+            tie()
         model.train()
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
         self.model = model

@@ -107,6 +107,11 @@ def test_bert_eager_inductor_xla_really_run_and_compare(bert_run) -> None:
             assert c.measurement == "insufficient" and c.speedup is None
         assert c.loss_parity is not None and c.loss_parity.ok, c.loss_parity
         assert c.loss_parity.steps_compared >= 3
+        # once, after the timed steps: gradients and updated parameters against fp64 eager
+        # (xla passes because the worker re-ties the weights the move to its device untied)
+        grad = c.gradient_parity
+        assert grad is not None and grad.verdict == "pass", grad
+        assert grad.eager_runs_agree and grad.tensors_compared > 40 and grad.tensors_failed == 0
         assert c.compile_seconds is not None and c.memory_ratio is not None
     assert res.find_max_batch == {"status": "unavailable", "reason": "needs a GPU (the device is cpu)"}
     ceiling = res.ceiling  # FLOPs counted on CPU; the MFU needs a GPU's peak, and says so
@@ -137,11 +142,14 @@ def dynamic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Ben
         "20",
         "--dynamic-shapes",
         "--measure-warm-compile",
+        "--no-grad-parity",
     )
 
 
 def test_dynamic_shapes_cost_what_they_cost(dynamic_run) -> None:
     code, text, res = dynamic_run
+    assert res.config["grad_parity"] is False  # --no-grad-parity: the check is left out
+    assert all(c.gradient_parity is None for c in res.comparisons)
     assert code == 0, text
     comps = {c.candidate: c for c in res.comparisons}
     for name in ("inductor", "xla"):
@@ -303,3 +311,5 @@ def test_the_whole_step_can_be_compiled(tmp_path: Path) -> None:
     assert ind.status == "ok" and ind.compiles is not None and ind.compiles >= 1
     parity = res.comparisons[0].loss_parity  # optimizer inside the graph: same losses as eager
     assert parity is not None and parity.ok and parity.steps_compared >= 5, parity
+    grad = res.comparisons[0].gradient_parity  # the whole step compiled, optimizer included
+    assert grad is not None and grad.verdict == "pass" and "parameters" in grad.compared, grad
