@@ -93,7 +93,7 @@ Then: fitcheck analyze workloads.yaml
 """
 
 PRICES_EXAMPLES = """Examples:
-fitcheck prices refresh --region eu-west-1
+fitcheck prices refresh --region eu-west-1       adds a region to prices/
 fitcheck prices refresh --inventory workloads.yaml -o prices
 Then: fitcheck analyze workloads.yaml --prices prices
 """
@@ -187,7 +187,7 @@ def prices_refresh_cmd(
         typer.Option(
             "--region",
             metavar="REGION",
-            help="Region whose prices to fetch (default: the inventory's, else us-east-1)",
+            help="Region whose prices to fetch and add (default: the inventory's regions, else us-east-1)",
         ),
     ] = None,
     output: Annotated[
@@ -211,9 +211,10 @@ def prices_refresh_cmd(
     _prices_folder(output)
     result = refresh_prices(region=region, output=output, inventory=inventory, progress=_reporter(progress))
     dates = sorted({p.date for p in result.prices})
+    kept = f"; {result.kept} earlier row(s) kept" if result.kept else ""
     typer.echo(
-        f"{len(result.prices)} price(s) for {result.prices[0].region} written to {result.path} "
-        f"(price dates {dates[0]} to {dates[-1]})"
+        f"{len(result.prices)} price(s) for {', '.join(result.regions)} written to {result.path} "
+        f"(price dates {dates[0]} to {dates[-1]}{kept})"
     )
     if result.missing:
         typer.echo(f"no on-demand training price found for: {', '.join(result.missing)}")

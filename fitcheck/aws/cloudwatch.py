@@ -223,7 +223,8 @@ def read_utilisation(
         workload, window, period = plan
         return workload, window, job_samples(cw, window, period)
 
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="cloudwatch") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="cloudwatch")
+    try:
         for workload, window, values in pool.map(one, plans):
             if values:
                 samples[workload].extend(values)
@@ -232,6 +233,8 @@ def read_utilisation(
                 spans[workload] = (min(lo, window.start), max(hi, window.end))
             if on_done:
                 on_done()
+    finally:  # a failure or Ctrl-C: the calls not yet started are dropped, not waited for
+        pool.shutdown(wait=True, cancel_futures=True)
     out: dict[str, Utilisation] = {}
     gpus = {g.workload: g.gpus for g in groups}
     for workload, values in samples.items():

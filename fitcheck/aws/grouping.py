@@ -16,6 +16,11 @@ A job joins a group by the first of these that it has (:func:`group_key`):
 Inside every group, runs also split by instance type and count (each workload is priced on its
 own hardware) and by model: two models are never one workload. fitcheck's own benchmark jobs
 (tags ``fitcheck:*``) are left out.
+
+Evidence from history, never a measurement: the ratio of median training seconds per run with
+the compiler on and off (:func:`historical_ratio`), and before / after each change of
+configuration that stayed changed (:func:`historical_changes`); hardware a workload moved away
+from for good is its past (:func:`superseded_hardware`), not a second workload.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fitcheck.aws.images import is_sdk_default_name
@@ -44,8 +49,8 @@ MAX_USER_TAGS = 30  # of the inventory's 50 tags per workload; the rest are fitc
 # --- job names -------------------------------------------------------------------------------
 
 _STAMPS: tuple[re.Pattern[str], ...] = (
-    # the SDK's -YYYY-MM-DD-HH-MM-SS-mmm suffix, and plain dates
-    re.compile(r"(?<![0-9])\d{4}-\d{2}-\d{2}(?:-\d{2}-\d{2}-\d{2}(?:-\d{1,6})?)?(?![0-9])"),
+    # the SDK's -YYYY-MM-DD-HH-MM-SS-mmm suffix, and plain dates (2024-05-01, 2024_05_01)
+    re.compile(r"(?<![0-9])\d{4}([-_])\d{2}\1\d{2}(?:\1\d{2}\1\d{2}\1\d{2}(?:\1\d{1,6})?)?(?![0-9])"),
     # uuids
     re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
 )
@@ -53,9 +58,10 @@ _RUN_ID = re.compile(
     r"^\d{9,}$|"  # epoch seconds / milliseconds, 20240501120000
     r"^\d{8}(?:t\d{4,6}z?)?$|"  # 20240501, 20240501t1200z
     r"^0\d+$|"  # zero-padded counters: 001, 0042
-    r"^(?:run|trial|attempt|retry|try|r)\d+$|"  # run7, attempt2, r12
+    r"^(?:run|trial|attempt|retry|try)\d+$|"  # run7, attempt2 (r12: a counter or a LoRA rank, below)
     r"^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}$"  # hex ids: a1b2c3d4, 5f3c9e0b7d
 )
+_COUNTER = re.compile(r"^r?\d+$")  # a trailing number that may be a run counter: 7, r7
 _PIPELINE_JOB = re.compile(r"^pipelines-([a-z0-9]{8,16})-(.+)-([A-Za-z0-9]{6,12})$")
 
 
@@ -64,6 +70,14 @@ def _date_like(token: str) -> bool:
     if len(token) != 6 or not token.isdigit():
         return False
     month, day = int(token[2:4]), int(token[4:6])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _long_date(token: str) -> bool:
+    """``yyyymmdd`` (20240501): a date a time of day may follow (``20240501-1200``)."""
+    if len(token) != 8 or not token.isdigit() or token[:2] not in ("19", "20"):
+        return False
+    month, day = int(token[4:6]), int(token[6:8])
     return 1 <= month <= 12 and 1 <= day <= 31
 
 
@@ -82,7 +96,7 @@ def name_tokens(name: str) -> list[str]:
     kept: list[str] = []
     after_date = False
     for token in (t for t in re.split(r"[-_.]+", text) if t):
-        if _date_like(token) or (after_date and _time_like(token)):
+        if _date_like(token) or _long_date(token) or (after_date and _time_like(token)):
             after_date = True
             continue
         after_date = False
@@ -96,11 +110,12 @@ def _counters(values: Sequence[str]) -> bool:
     """Whether trailing numbers of the jobs that share a prefix are run counters.
 
     Counters are all different and close together (1, 2, 3 ... or 17, 18, 21); numbers that
-    repeat (2048 for several runs) or lie far apart (18, 50) mean something: kept.
+    repeat (2048 for several runs) or lie far apart (18, 50) mean something: kept. ``r7``
+    counts like ``7`` (``job-r1``, ``job-r2``), but ``lora-r16`` and ``lora-r64`` stay apart.
     """
     if len(values) < 2 or len(set(values)) != len(values):
         return False
-    numbers = [int(v) for v in values]
+    numbers = [int(v.lstrip("r")) for v in values]
     return max(numbers) - min(numbers) <= 3 * len(numbers) + 3
 
 
@@ -118,12 +133,12 @@ def name_signatures(names: Iterable[str]) -> dict[str, str]:
         changed = False
         by_prefix: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for n, tokens in current.items():
-            if len(tokens) >= 2 and tokens[-1].isdigit():
-                by_prefix[tuple(tokens[:-1])].append(n)
+            if len(tokens) >= 2 and _COUNTER.match(tokens[-1]):
+                by_prefix[(*tokens[:-1], tokens[-1].rstrip("0123456789"))].append(n)  # 7, r7 apart
         for prefix, members in by_prefix.items():
             if _counters([current[n][-1] for n in members]):
                 for n in members:
-                    current[n] = list(prefix)
+                    current[n] = list(prefix[:-1])
                 changed = True
     return {n: "-".join(tokens) or n.lower() for n, tokens in current.items()}
 
@@ -275,6 +290,211 @@ def historical_ratio(runs: Sequence[JobRecord]) -> HistoricalRatio | None:
     return HistoricalRatio(round(statistics.median(on) / statistics.median(off), 4), len(on), len(off))
 
 
+# --- evidence from history: before / after a change -----------------------------------------
+
+CHANGE_MIN_RUNS = 2  # runs with a known duration on each side of a change, at least
+
+
+@dataclass(frozen=True)
+class InstancePrice:
+    """An hourly on-demand price of an instance type and what it is (for the cost ratio)."""
+
+    usd_per_hour: float
+    basis: str  # e.g. "us-east-1 catalog"
+
+
+_INERT = re.compile(r"[^A-Za-z0-9._:@+/-]")
+
+
+def _image_label(record: JobRecord) -> str:
+    """The image as a change names it: ``repository:tag`` (the full tag tells builds apart)."""
+    uri = record.image_uri or ""
+    tail = _INERT.sub("?", uri.rsplit("/", 1)[-1])[:128]  # TrainingImage is any non-blank text
+    return tail or "unknown image"
+
+
+def run_configuration(record: JobRecord) -> tuple[tuple[str, str], ...]:
+    """What a change between two runs of one workload can be: (attribute, value) pairs."""
+    f = record.facts
+    return (
+        ("image", _image_label(record)),
+        ("instance type", record.instance_type or "unknown"),
+        ("instance count", str(record.instance_count)),
+        ("precision", f.precision),
+        ("batch_size", str(f.batch_size) if f.batch_size else "unset"),
+        ("sequence_length", str(f.sequence_length) if f.sequence_length else "unset"),
+        ("input shapes", f.input_shapes),
+        ("distribution", f.distribution or "none"),
+        ("compiler", "enabled" if f.compiler_enabled else "disabled"),
+        ("spot", "enabled" if record.spot else "disabled"),
+        ("debugger", "enabled" if (record.debugger or record.profiler) else "disabled"),
+    )
+
+
+def _version_of_tag(label: str) -> tuple[str, str]:
+    repository, _, tag = label.partition(":")
+    m = re.match(r"\d+(?:\.\d+){0,2}", tag)
+    return repository, m.group(0) if m else tag
+
+
+def describe_change(before: JobRecord, after: JobRecord) -> str:
+    """The change between two configurations, named: ``image pytorch-training:2.0.1 -> 2.1.0``."""
+    parts: list[str] = []
+    for (attribute, old), (_, new) in zip(run_configuration(before), run_configuration(after), strict=True):
+        if old == new:
+            continue
+        if attribute == "image":
+            (repo_old, ver_old), (repo_new, ver_new) = _version_of_tag(old), _version_of_tag(new)
+            if repo_old == repo_new and ver_old != ver_new:
+                parts.append(f"image {repo_old}:{ver_old} -> {ver_new}")
+            elif repo_old != repo_new:
+                parts.append(f"image {repo_old}:{ver_old} -> {repo_new}:{ver_new}")
+            else:
+                parts.append(f"image {old} -> {new}")
+            continue
+        parts.append(f"{attribute} {old} -> {new}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class HistoricalChange:
+    """Median training seconds (and cost) per run after / before a change of configuration.
+
+    Observed in the job history, never measured: the data and every setting the import cannot
+    see may differ between runs. ``time_ratio`` is withheld (None) when the instance count
+    changed: the same work split over more or fewer instances takes a time that says nothing
+    about the configuration's speed. ``cost_ratio`` is given when the instances changed: the
+    ratio of instance-hours per run (same instance type), or of instance-hours times the
+    on-demand price per hour (a new instance type; None without a price for both).
+    """
+
+    change: str
+    when: date  # the day of the first run after the change
+    runs_before: int
+    runs_after: int
+    median_seconds_before: float
+    median_seconds_after: float
+    time_ratio: float | None
+    cost_ratio: float | None = None
+    cost_basis: str | None = None  # what cost_ratio is, or why there is none
+    before_hardware: tuple[str | None, int] = (None, 1)
+    after_hardware: tuple[str | None, int] = (None, 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.change} on {self.when.isoformat()}"
+
+    def text(self) -> str:
+        runs = f"{self.runs_before} run(s) before, {self.runs_after} after"
+        caveat = "data size and other settings may differ between runs"
+        head = f"historical evidence, not a benchmark: {self.label}: "
+        if self.time_ratio is not None:
+            ratio = f"{self.time_ratio:.3f}"
+            body = f"median training seconds per run after / before = {ratio} ({runs}; {caveat})"
+        else:
+            body = (
+                "training seconds per run not compared: another instance count splits the work "
+                f"differently ({runs}; {caveat})"
+            )
+        if self.cost_basis:
+            value = f" = {self.cost_ratio:.3f}" if self.cost_ratio is not None else ""
+            body += f"; {self.cost_basis}{value}"
+        return head + body
+
+
+def _segments(runs: Sequence[JobRecord]) -> list[list[JobRecord]] | None:
+    """Consecutive runs with one configuration; None when a configuration comes back (A B A):
+    an alternating history has no before and after."""
+    segments: list[list[JobRecord]] = []
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    current: tuple[tuple[str, str], ...] | None = None
+    for run in sorted(runs, key=lambda r: r.created):
+        config = run_configuration(run)
+        if config == current:
+            segments[-1].append(run)
+            continue
+        if config in seen:
+            return None
+        seen.add(config)
+        current = config
+        segments.append([run])
+    return segments
+
+
+def _cost_ratio(
+    before: JobRecord,
+    after: JobRecord,
+    seconds: tuple[float, float],
+    prices: Mapping[str, InstancePrice],
+) -> tuple[float | None, str | None]:
+    """(cost ratio after / before, what it is) when the instances changed, else (None, None)."""
+    (type_b, n_b), (type_a, n_a) = (
+        (before.instance_type, before.instance_count),
+        (
+            after.instance_type,
+            after.instance_count,
+        ),
+    )
+    if (type_b, n_b) == (type_a, n_a):
+        return None, None
+    s_b, s_a = seconds
+    if type_b == type_a:
+        return round(s_a * n_a / (s_b * n_b), 4), "instance-hours (cost) per run after / before"
+    p_b, p_a = prices.get(type_b or ""), prices.get(type_a or "")
+    missing = [t for t, p in ((type_b, p_b), (type_a, p_a)) if p is None]
+    if p_b is None or p_a is None:
+        return None, f"cost per run not compared: no on-demand price for {', '.join(map(str, missing))}"
+    bases = " / ".join(sorted({p_b.basis, p_a.basis}))
+    basis = (
+        f"on-demand cost per run after / before at {type_b} ${p_b.usd_per_hour:g}/h and "
+        f"{type_a} ${p_a.usd_per_hour:g}/h ({bases})"
+    )
+    ratio = (s_a * n_a * p_a.usd_per_hour) / (s_b * n_b * p_b.usd_per_hour)
+    return round(ratio, 4), basis
+
+
+def historical_changes(
+    runs: Sequence[JobRecord], prices: Mapping[str, InstancePrice] | None = None
+) -> list[HistoricalChange]:
+    """Each change of configuration that split one workload's runs into a before and an after.
+
+    ``runs`` are the runs of one workload (one model) on any hardware. A change counts when
+    the configuration (:func:`run_configuration`) changed and stayed changed: a history where
+    a configuration comes back is left alone (the compiler on/off case is
+    :func:`historical_ratio`). Each side needs :data:`CHANGE_MIN_RUNS` runs with a known
+    duration.
+    """
+    segments = _segments(runs)
+    if not segments or len(segments) < 2:
+        return []
+    out: list[HistoricalChange] = []
+    for before, after in zip(segments, segments[1:], strict=False):
+        secs_b = [r.duration_seconds for r in before if r.duration_seconds]
+        secs_a = [r.duration_seconds for r in after if r.duration_seconds]
+        if len(secs_b) < CHANGE_MIN_RUNS or len(secs_a) < CHANGE_MIN_RUNS:
+            continue
+        med_b, med_a = statistics.median(secs_b), statistics.median(secs_a)
+        first_b, first_a = before[0], after[0]
+        same_count = first_b.instance_count == first_a.instance_count
+        cost, basis = _cost_ratio(first_b, first_a, (med_b, med_a), prices or {})
+        out.append(
+            HistoricalChange(
+                change=describe_change(first_b, first_a),
+                when=first_a.created.date(),
+                runs_before=len(secs_b),
+                runs_after=len(secs_a),
+                median_seconds_before=med_b,
+                median_seconds_after=med_a,
+                time_ratio=round(med_a / med_b, 4) if same_count else None,
+                cost_ratio=cost,
+                cost_basis=basis,
+                before_hardware=(first_b.instance_type, first_b.instance_count),
+                after_hardware=(first_a.instance_type, first_a.instance_count),
+            )
+        )
+    return out
+
+
 # --- the workloads ---------------------------------------------------------------------------
 
 
@@ -309,6 +529,7 @@ class Grouping:
     skipped: list[SkippedGroup]
     excluded: list[str]  # fitcheck's own benchmark jobs
     evidence: dict[str, HistoricalRatio]
+    changes: dict[str, list[HistoricalChange]] = field(default_factory=dict)  # before / after a change
 
 
 def _slug_instance(instance_type: str | None, count: int) -> str:
@@ -399,13 +620,17 @@ def group_workloads(
     stale_days: float = DEFAULT_STALE_DAYS,
     include_stopped: bool = False,
     transformers_field: bool = False,
+    prices: Mapping[str, InstancePrice] | None = None,
 ) -> Grouping:
     """Group job records into recurring workloads (see the module's docstring).
 
     The latest run of a group sets its configuration; the duration is the median over runs
     with a known duration; ``runs_per_week`` comes from :func:`cadence`. A group whose last
     run is more than ``stale_days`` before ``window_end`` has stopped: it is reported, and
-    written (tagged ``sagemaker.status: stopped``) only with ``include_stopped``.
+    written (tagged ``sagemaker.status: stopped``) only with ``include_stopped``. So has the
+    hardware a workload moved away from (:func:`superseded_hardware`). Changes of
+    configuration over time (:func:`historical_changes`, priced with ``prices`` when the
+    instance type changed) are reported on the workload that runs the new configuration.
     """
     excluded = sorted(r.name for r in records if is_fitcheck_job(r))
     kept = [r for r in records if not is_fitcheck_job(r)]
@@ -423,13 +648,19 @@ def group_workloads(
     drafts: list[WorkloadDraft] = []
     skipped: list[SkippedGroup] = []
     evidence: dict[str, HistoricalRatio] = {}
+    changes: dict[str, list[HistoricalChange]] = {}
     used: set[str] = set()
     ordered = sorted(groups.items(), key=lambda kv: (keys[kv[0]].display, str(kv[0])))
     for key, subgroups in ordered:
         gk = keys[key]
         members = sorted(subgroups, key=lambda m: tuple(str(x) for x in m))
-        suffixes = _suffixes(members, with_model=gk.rule != "sdk-default")
-        for member, suffix in zip(members, suffixes, strict=True):
+        moved, member_changes = _history_of_group(subgroups, prices or {})
+        active = [m for m in members if m not in moved]
+        with_model = gk.rule != "sdk-default"
+        all_suffixes = dict(zip(members, _suffixes(members, with_model), strict=True))
+        suffixes = dict(zip(active, _suffixes(active, with_model), strict=True))
+        for member in members:
+            suffix = suffixes.get(member, all_suffixes[member])
             runs = sorted(subgroups[member], key=lambda r: r.created)
             base = gk.display
             if gk.rule == "sdk-default" and runs[-1].facts.model:
@@ -442,6 +673,8 @@ def group_workloads(
             name = unique
             used.add(name)
             stopped = _stopped(name, runs, occasion_of, window_start, window_end, region, stale_days)
+            if member in moved:
+                stopped = _moved(name, runs, occasion_of, window_start, window_end, region, moved[member])
             if stopped is not None and not include_stopped:
                 skipped.append(stopped)
                 continue
@@ -457,8 +690,66 @@ def group_workloads(
                 evidence[name] = ratio
                 draft.fields["tags"][IMPORT_TAG_PREFIX + "historical_compiler_ratio"] = f"{ratio.ratio:.4g}"
                 draft = replace(draft, notes=(*draft.notes, ratio.text()))
+            found = member_changes.get(member, [])
+            if found:
+                changes[name] = found
+                latest = found[-1]
+                tags = draft.fields["tags"]
+                tags[IMPORT_TAG_PREFIX + "historical_change"] = latest.label[:256]
+                if latest.time_ratio is not None:
+                    tags[IMPORT_TAG_PREFIX + "historical_change_ratio"] = f"{latest.time_ratio:.4g}"
+                if latest.cost_ratio is not None:
+                    tags[IMPORT_TAG_PREFIX + "historical_change_cost_ratio"] = f"{latest.cost_ratio:.4g}"
+                draft = replace(draft, notes=(*draft.notes, *(c.text() for c in found)))
             drafts.append(draft)
-    return Grouping(drafts, skipped, excluded, evidence)
+    return Grouping(drafts, skipped, excluded, evidence, changes)
+
+
+Member = tuple[Any, ...]  # (instance type, instance count, model): one workload of a group
+
+
+def _history_of_group(
+    subgroups: Mapping[Member, Sequence[JobRecord]], prices: Mapping[str, InstancePrice]
+) -> tuple[dict[Member, str], dict[Member, list[HistoricalChange]]]:
+    """Per model of one group: the hardware it moved away from, and its changes over time.
+
+    Returns (member -> why it was superseded, member -> the changes that led to its runs).
+    """
+    by_model: dict[Any, list[JobRecord]] = defaultdict(list)
+    for member, runs in subgroups.items():
+        by_model[member[2]].extend(runs)
+    moved: dict[Member, str] = {}
+    found: dict[Member, list[HistoricalChange]] = defaultdict(list)
+    for model, runs in by_model.items():
+        for change in historical_changes(runs, prices):
+            found[(*change.after_hardware, model)].append(change)
+        for member, why in superseded_hardware(runs).items():
+            moved[(*member, model)] = why
+    return moved, dict(found)
+
+
+def superseded_hardware(runs: Sequence[JobRecord]) -> dict[tuple[str | None, int], str]:
+    """The hardware (instance type, count) a workload moved away from, and why.
+
+    ``runs`` are one model's runs on any hardware. When the history has a clean before and
+    after (no configuration comes back) and the latest configuration, on other hardware,
+    has run :data:`CHANGE_MIN_RUNS` times, the runs on the old hardware are the workload's
+    past, not a second workload: counting both would count its runs twice.
+    """
+    segments = _segments(runs)
+    if not segments or len(segments) < 2 or len(segments[-1]) < CHANGE_MIN_RUNS:
+        return {}
+    last = segments[-1][0]
+    now_on = (last.instance_type, last.instance_count)
+    since = last.created.date().isoformat()
+    return {
+        (r.instance_type, r.instance_count): (
+            f"superseded: the workload moved to {last.instance_type} x{last.instance_count} on {since}"
+        )
+        for segment in segments[:-1]
+        for r in segment
+        if (r.instance_type, r.instance_count) != now_on
+    }
 
 
 def _frequency(
@@ -491,6 +782,21 @@ def _stopped(
         f"stopped: last run {last.date()}, {age_days:.0f} days before {window_end.date()} "
         f"(staleness limit {stale_days:g} days)"
     )
+    return SkippedGroup(name, tuple(r.name for r in runs), reason, fields, kind="stopped")
+
+
+def _moved(
+    name: str,
+    runs: Sequence[JobRecord],
+    occasion_of: Mapping[str, str],
+    window_start: datetime,
+    window_end: datetime,
+    region: str | None,
+    reason: str,
+) -> SkippedGroup:
+    """The runs on hardware the workload has left, as a stopped group."""
+    freq = _frequency(runs, occasion_of, window_start, window_end)
+    fields = _fields(runs, freq, region, False)
     return SkippedGroup(name, tuple(r.name for r in runs), reason, fields, kind="stopped")
 
 

@@ -197,6 +197,24 @@ def collect_harness(
     return target
 
 
+def wait_for_harness(sm: Any, job: str, region: str, say: Any) -> None:
+    """Poll the harness job until it ends; Ctrl-C leaves it running and says how to stop or
+    collect it."""
+    from fitcheck.aws.paired import collect_command, wait_for_jobs
+    from fitcheck.aws.session import aws_errors
+
+    try:
+        with aws_errors("wait for the harness job", region):
+            wait_for_jobs(sm, (job,), say=say)
+    except KeyboardInterrupt:
+        raise InputError(
+            f"stopped waiting; the job {job} keeps running. Stop it with 'aws sagemaker "
+            f"stop-training-job --training-job-name {job}', or wait until it ends and collect its "
+            f"results with '{collect_command(job)}'",
+            Location(field="--wait"),
+        ) from None
+
+
 def bench_harness_on_sagemaker(
     workload: str,
     role: str,
@@ -214,14 +232,14 @@ def bench_harness_on_sagemaker(
 
     The image must be a PyTorch >= 2.0 training image and the instance must have a GPU.
     ``dry_run`` shows the request and sends nothing; without ``wait`` the job is launched and
-    :func:`collect_harness` fetches its results later.
+    ``fitcheck bench collect JOB-NAME`` (:func:`collect_harness`) fetches its results later.
     """
     import hashlib
     import secrets
     import sys
 
     from fitcheck.aws.images import parse_image_uri
-    from fitcheck.aws.paired import _ROLE, _accelerators, _ensure_bucket, slug, wait_for_jobs
+    from fitcheck.aws.paired import _ROLE, _ensure_bucket, _gpus, slug
     from fitcheck.aws.session import aws_errors, client, make_session, resolve_region
 
     say = say or (lambda text: sys.stderr.write(text + "\n"))
@@ -235,14 +253,15 @@ def bench_harness_on_sagemaker(
             f"{image!r} is not a PyTorch >= 2.0 training image: the harness runs torch.compile",
             Location(field="--image"),
         )
-    if (_accelerators(instance_type) or 0) < 1:
+    if (_gpus(instance_type) or 0) < 1:  # Trainium and Inferentia have accelerators, not GPUs
         raise InputError(
             f"{instance_type} has no GPU (or is not in the catalog)", Location(field="--instance-type")
         )
     archive = harness_archive()
     pair_id = hashlib.sha256(archive).hexdigest()[:6] + secrets.token_hex(2)
-    session = make_session(region)
-    region_name = resolve_region(session, region)
+    with aws_errors("start an AWS session", region):
+        session = make_session(region)
+        region_name = resolve_region(session, region)
     account = "<account-id>"
     if not dry_run:
         with aws_errors("look up the AWS account (STS GetCallerIdentity)", region_name):
@@ -273,6 +292,5 @@ def bench_harness_on_sagemaker(
     say(f"launched {job}: fitcheck bench {' '.join(bench_args)}")
     if not wait:
         return request, None
-    with aws_errors("wait for the harness job", region_name):
-        wait_for_jobs(sm, (job, job), say=say)
+    wait_for_harness(sm, job, region_name, say)
     return request, collect_harness(job, region_name, output, sagemaker_client=sm, s3_client=s3)

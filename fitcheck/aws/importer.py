@@ -33,7 +33,9 @@ from fitcheck.aws.grouping import (
     DEFAULT_GROUP_TAGS,
     DEFAULT_STALE_DAYS,
     IMPORT_TAG_PREFIX,
+    HistoricalChange,
     HistoricalRatio,
+    InstancePrice,
     SkippedGroup,
     WorkloadDraft,
     group_workloads,
@@ -85,6 +87,7 @@ class ImportResult:
     failed_describe: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # fitcheck's own benchmark jobs
     evidence: dict[str, HistoricalRatio] = field(default_factory=dict)
+    changes: dict[str, list[HistoricalChange]] = field(default_factory=dict)  # before / after a change
     resumed: int = 0  # jobs read back from the partial state instead of described again
     gpu_notes: list[str] = field(default_factory=list)
 
@@ -108,6 +111,8 @@ class ImportResult:
             lines.append(f"{label} {s.name} ({len(s.jobs)} job(s)): {s.reason}")
         for name, ratio in sorted(self.evidence.items()):
             lines.append(f"HISTORY {name}: {ratio.text()}")
+        for name, found in sorted(self.changes.items()):
+            lines.extend(f"HISTORY {name}: {change.text()}" for change in found)
         lines.extend(self.gpu_notes)
         return lines
 
@@ -386,6 +391,32 @@ def _schema_has(name: str) -> bool:
     return name in Workload.model_fields
 
 
+def catalog_prices(catalog: Path | None = None) -> dict[str, InstancePrice]:
+    """Instance type -> on-demand price per hour from the bundled catalog (``instances.csv``),
+    for the cost ratio of a change of instance type; an unreadable row is left out."""
+    import csv
+
+    if catalog is None:
+        from fitcheck.io.profiles import default_profile_dir
+
+        catalog = default_profile_dir() / "instances.csv"
+    out: dict[str, InstancePrice] = {}
+    try:
+        with open(catalog, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                try:
+                    price = float(row.get("price_usd_per_hour") or "")
+                except ValueError:
+                    continue
+                if not price > 0 or not row.get("instance_type"):
+                    continue
+                where = row.get("price_region") or row.get("price_basis") or "region not stated"
+                out[row["instance_type"]] = InstancePrice(price, f"fitcheck's catalog, {where}")
+    except OSError:
+        return {}
+    return out
+
+
 def add_gpu_utilisation(
     cw: Any,
     drafts: Sequence[WorkloadDraft],
@@ -539,6 +570,7 @@ def import_sagemaker(
         stale_days=stale_days,
         include_stopped=include_stopped,
         transformers_field=_schema_has("transformers_version"),
+        prices=catalog_prices(),
     )
     drafts, skipped = grouping.drafts, list(grouping.skipped)
     gpu_notes: list[str] = []
@@ -549,6 +581,8 @@ def import_sagemaker(
                 drafts, gpu_notes = add_gpu_utilisation(cw, drafts, now, max_workers, reporter)
         except (InputError, AwsFailure) as err:
             gpu_notes = [f"GPU utilisation not read ({err}); the inventory is written without it"]
+        except KeyboardInterrupt as interrupt:  # keep every described job for --resume
+            error = interrupt
     drafts, invalid = validate_drafts(drafts)
     skipped = skipped + invalid
 
@@ -565,6 +599,7 @@ def import_sagemaker(
             failed_describe=missing,
             excluded=grouping.excluded,
             evidence={k: v for k, v in grouping.evidence.items() if any(d.name == k for d in drafts)},
+            changes={k: v for k, v in grouping.changes.items() if any(d.name == k for d in drafts)},
             resumed=len(kept),
             gpu_notes=gpu_notes,
         )

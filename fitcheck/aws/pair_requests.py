@@ -66,9 +66,23 @@ LOSS_TOLERANCE = 0.05  # relative final-loss difference still counted as parity
 DEFAULT_MAX_RUNTIME_S = 24 * 3600
 POLL_SECONDS = 30.0
 TERMINAL = ("Completed", "Failed", "Stopped")
+DEFAULT_PAIRS = 3  # pairs of jobs a paired benchmark runs unless told otherwise
 MAX_PAIRS = 9  # ten or more would be enough blocks for an interval: use the harness job instead
 TF_STC_VERSIONS = ((2, 9, 1), (2, 11, 99))  # TF STC runs in the regular tensorflow-training DLC
 _ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$")
+# SageMaker's distribution switches: like= clones them, so both jobs run the past job's
+# distribution (not in an STC pair: it runs on one GPU, and its compiled job would need
+# PyTorch/XLA multi-worker instead)
+LIKE_DISTRIBUTION_KEYS = frozenset(
+    {
+        "sagemaker_distributed_dataparallel_enabled",
+        "sagemaker_distributed_dataparallel_custom_mpi_options",
+        "sagemaker_mpi_enabled",
+        "sagemaker_mpi_num_of_processes_per_host",
+        "sagemaker_mpi_custom_mpi_options",
+        "sagemaker_torch_distributed_enabled",
+    }
+)
 
 
 def stc_image(image: str) -> bool:
@@ -163,8 +177,13 @@ def build_pair_requests(spec: PairSpec) -> tuple[dict[str, Any], dict[str, Any]]
     ``fitcheck:variant`` tag and :func:`compiler_hyperparameters`.
     """
     like = spec.like or {}
+    cloned = {
+        k: str(v)
+        for k, v in (like.get("hyperparameters") or {}).items()
+        if spec.compiler != STC or k.lower() not in LIKE_DISTRIBUTION_KEYS
+    }
     hyperparameters = {
-        **{k: str(v) for k, v in (like.get("hyperparameters") or {}).items()},
+        **cloned,
         **{k: str(v) for k, v in spec.hyperparameters.items()},
         "sagemaker_program": spec.program,
         "sagemaker_submit_directory": spec.submit_dir,
@@ -216,14 +235,18 @@ def like_settings(desc: Mapping[str, Any]) -> dict[str, Any]:
 
     SageMaker's own (``sagemaker_*``) and fitcheck's hyperparameters and every compiler switch
     (``TF_XLA_FLAGS`` in the environment included) are left out, so the eager job is not
-    compiled by a flag the past job carried.
+    compiled by a flag the past job carried; SageMaker's distribution switches
+    (:data:`LIKE_DISTRIBUTION_KEYS`) are kept, so both jobs run the past job's distribution.
     """
     skip = {k.replace("_", "") for k in COMPILER_FLAGS}
     hp = {
         str(k): str(v)
         for k, v in (desc.get("HyperParameters") or {}).items()
-        if not str(k).lower().startswith(("sagemaker_", "fitcheck_"))
-        and str(k).lower().lstrip("-").replace("-", "").replace("_", "") not in skip
+        if str(k).lower() in LIKE_DISTRIBUTION_KEYS
+        or (
+            not str(k).lower().startswith(("sagemaker_", "fitcheck_"))
+            and str(k).lower().lstrip("-").replace("-", "").replace("_", "") not in skip
+        )
     }
     env = {
         str(k): str(v)

@@ -9,6 +9,7 @@ them: an interval needs the harness job (:mod:`fitcheck.aws.harness`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +20,33 @@ from fitcheck.aws.pair_requests import (
     METRIC_COMPILE,
     METRIC_LOSS,
     METRIC_THROUGHPUT,
+    TF_XLA_FLAGS_ENV,
     PairSpec,
 )
 from fitcheck.core.benchresult import BackendResult, BenchResults, Comparison, Host, LossParity
+
+NOT_RECORDED = "<not recorded>"
+# hyperparameter names whose values are secrets (hub_token, wandb_api_key, db_password, ...)
+_SECRET_NAME = re.compile(r"token|secret|passw|api_?key|credential|auth", re.IGNORECASE)
+
+
+def recorded_environment(environment: Mapping[str, Any]) -> dict[str, str]:
+    """A job's environment as the results file keeps it: fitcheck's and TensorFlow XLA's
+    switches with their values (they show what differed), every other variable by name only
+    (a past job cloned with ``like=`` may carry tokens in its environment)."""
+    return {
+        str(k): str(v) if str(k).startswith("FITCHECK_") or k == TF_XLA_FLAGS_ENV else NOT_RECORDED
+        for k, v in environment.items()
+    }
+
+
+def recorded_hyperparameters(hyperparameters: Mapping[str, Any]) -> dict[str, str]:
+    """A job's hyperparameters as the results file keeps them: a value whose name says it is a
+    secret (``hub_token``, ``api_key``, ``password``, ...) is left out."""
+    return {
+        str(k): NOT_RECORDED if _SECRET_NAME.search(str(k).replace("-", "_")) else str(v)
+        for k, v in hyperparameters.items()
+    }
 
 
 def _metric(desc: Mapping[str, Any], name: str) -> float | None:
@@ -103,8 +128,8 @@ def collect_results(
     candidate = spec.compiler
     eager = backend_result(eager_desc)
     compiled = backend_result(compiled_desc)
-    ratio = None
-    if eager.samples_per_second and compiled.samples_per_second:
+    ratio = None  # a job that failed counts for nothing, even if it printed a throughput first
+    if eager.status == compiled.status == "ok" and eager.samples_per_second and compiled.samples_per_second:
         ratio = round(compiled.samples_per_second / eager.samples_per_second, 4)
     te, tc = eager.training_seconds, compiled.training_seconds
     training_time = {
@@ -137,8 +162,8 @@ def collect_results(
             "image": r["AlgorithmSpecification"]["TrainingImage"],
             "instance_type": r["ResourceConfig"]["InstanceType"],
             "instance_count": r["ResourceConfig"]["InstanceCount"],
-            "hyperparameters": r["HyperParameters"],
-            "environment": r.get("Environment", {}),
+            "hyperparameters": recorded_hyperparameters(r.get("HyperParameters") or {}),
+            "environment": recorded_environment(r.get("Environment") or {}),
         }
         for r in requests
     ]

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import secrets
+import shlex
 import sys
 import tarfile
 import time
@@ -35,6 +36,7 @@ from fitcheck.aws.pair_requests import (
     _ROLE,
     COMPILERS,
     DEFAULT_MAX_RUNTIME_S,
+    DEFAULT_PAIRS,
     LOSS_TOLERANCE,
     MAX_PAIRS,
     METRIC_COMPILE,
@@ -65,12 +67,13 @@ from fitcheck.aws.pair_requests import (
 from fitcheck.aws.pair_results import backend_result, collect_results, combine_pairs
 from fitcheck.aws.session import AwsFailure
 from fitcheck.core.benchresult import BenchResults
-from fitcheck.errors import InputError, Location, closest
+from fitcheck.errors import InputError, Location, closest, shown
 from fitcheck.io.atomic import atomic_write_text
 
 __all__ = [
     "COMPILERS",
     "DEFAULT_MAX_RUNTIME_S",
+    "DEFAULT_PAIRS",
     "LOSS_TOLERANCE",
     "METRIC_COMPILE",
     "METRIC_DEFINITIONS",
@@ -99,6 +102,7 @@ __all__ = [
     "launch_pair",
     "like_settings",
     "pair_specs",
+    "s3_address",
     "slug",
     "stc_image",
     "wait_for_jobs",
@@ -133,6 +137,22 @@ def source_archive(source_dir: Path | None, entry_point: Path) -> tuple[bytes, s
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
         gz.write(raw.getvalue())
     return buf.getvalue(), program
+
+
+def s3_address(source_dir: str | Path | None) -> str | None:
+    """``s3://bucket/key`` when ``source_dir`` names an S3 object, else None (a local folder).
+
+    A command-line option typed as a path reaches here as ``Path("s3://b/k")``, whose text
+    pathlib has collapsed to ``s3:/b/k``: that is read as the S3 address it was.
+    """
+    if source_dir is None:
+        return None
+    text = str(source_dir)
+    if text.startswith("s3://"):
+        return text
+    if isinstance(source_dir, Path) and text.startswith("s3:/"):
+        return "s3://" + text.removeprefix("s3:/")
+    return None
 
 
 def _workload_from_inventory(inventory: Path, workload: str) -> dict[str, Any]:
@@ -195,6 +215,7 @@ class PairOutcome:
     results: BenchResults | None = None
     results_path: Path | None = None
     all_jobs: tuple[str, ...] = ()  # every job launched, in launch order (several pairs)
+    pair_id: str = ""  # what ``fitcheck bench collect`` takes: the pair's id, or the base id of several
 
 
 def bench_on_sagemaker(
@@ -214,7 +235,7 @@ def bench_on_sagemaker(
     say: Callable[[str], None] | None = None,
     show: Callable[[str], None] | None = None,
     like: str | None = None,
-    pairs: int = 1,
+    pairs: int = DEFAULT_PAIRS,
 ) -> PairOutcome:
     """Launch the eager and compiled jobs of one workload on SageMaker and collect the results.
 
@@ -225,9 +246,9 @@ def bench_on_sagemaker(
     to ``output`` (default ``bench-<workload>-sagemaker.json``). ``say`` receives progress
     notices (default: stderr), ``show`` the dry run's JSON (default: stdout). ``like`` names
     a past training job whose channels, hyperparameters, VPC, environment and KMS keys both
-    jobs clone (:func:`like_settings`). ``pairs`` > 1 launches that many pairs with their
-    start order interleaved (eager first, then compiled first, ...) and reports the spread of
-    their ratios (:func:`combine_pairs`).
+    jobs clone (:func:`like_settings`). ``pairs`` (default 3) launches that many pairs with
+    their start order interleaved (eager first, then compiled first, ...) and reports the spread
+    of their ratios (:func:`combine_pairs`); ``pairs=1`` is one measurement (``single-run``).
 
     If the second launch fails, the first job is stopped (StopTrainingJob) and the error says
     so; Ctrl-C while waiting leaves both jobs running and says how to collect or stop them.
@@ -289,16 +310,23 @@ def bench_on_sagemaker(
             Location(field="--instance-type"),
         )
     if compiler == STC and (count > 1 or (gpus or 1) > 1):
+        why = (
+            "the compiled job runs PyTorch/XLA multi-worker, the eager job plain data-parallel"
+            if info.framework != "tensorflow"
+            else "fitcheck sets up no distribution that both jobs of a TensorFlow STC pair share "
+            "(a tf-xla pair is like-for-like on several GPUs)"
+        )
         raise InputError(
             f"a SageMaker Training Compiler pair on {count} x {instance_type} ({gpus or '?'} GPU(s) each) "
-            "would not be like-for-like: the compiled job runs PyTorch/XLA multi-worker, the eager job "
-            "plain data-parallel; run the pair on one single-GPU instance (e.g. ml.g5.2xlarge)",
+            f"would not be like-for-like: {why}; run the pair on one single-GPU instance "
+            "(e.g. ml.g5.2xlarge)",
             Location(field="--instance-type"),
         )
-    region_session = make_session(region)
-    region_name = resolve_region(region_session, region)
+    with aws_errors("start an AWS session", region):
+        region_session = make_session(region)
+        region_name = resolve_region(region_session, region)
 
-    s3_source = str(source_dir) if str(source_dir or "").startswith("s3://") else None
+    s3_source = s3_address(source_dir)
     ep = Path(entry_point)
     archive: bytes | None = None
     if s3_source is None:
@@ -317,10 +345,7 @@ def bench_on_sagemaker(
     sess = region_session
     cloned: dict[str, Any] | None = None
     if like:
-        with aws_errors(f"read the training job {like!r} to clone (DescribeTrainingJob)", region_name):
-            cloned = like_settings(
-                client(sess, "sagemaker", region_name).describe_training_job(TrainingJobName=like)
-            )
+        cloned = like_settings(_describe_past_job(client(sess, "sagemaker", region_name), like, region_name))
     account = "<account-id>"
     if not dry_run:
         with aws_errors("look up the AWS account (STS GetCallerIdentity)", region_name):
@@ -364,7 +389,7 @@ def bench_on_sagemaker(
     names = (requests[0]["TrainingJobName"], requests[1]["TrainingJobName"])
     if dry_run:
         show(json.dumps({"eager": requests[0], "compiled": requests[1]}, indent=2))
-        return PairOutcome(requests, names, sent=False)
+        return PairOutcome(requests, names, sent=False, all_jobs=names, pair_id=pair_id)
 
     sm = client(sess, "sagemaker", region_name)
     with aws_errors("launch the paired SageMaker jobs", region_name):
@@ -375,16 +400,43 @@ def bench_on_sagemaker(
         launch_pair(sm, requests, region_name)
     say(f"launched {names[0]} (eager) and {names[1]} ({compiler}); pair id {pair_id}")
     if not wait:
-        return PairOutcome(requests, names, sent=True)
-    descs = _wait(sm, names, region_name, say, [pair_id])
+        return PairOutcome(requests, names, sent=True, all_jobs=names, pair_id=pair_id)
+    descs = _wait(sm, names, region_name, say, pair_id)
     results = collect_results(spec, requests, descs[0], descs[1], datetime.now(UTC))
     target = Path(output) if output else Path(f"bench-{slug(workload)}-sagemaker.json")
     atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
-    return PairOutcome(requests, names, sent=True, results=results, results_path=target)
+    return PairOutcome(
+        requests, names, sent=True, results=results, results_path=target, all_jobs=names, pair_id=pair_id
+    )
+
+
+def collect_command(ref: str) -> str:
+    """The command that collects a run later: ``fitcheck bench collect REF`` (shell-quoted)."""
+    return f"fitcheck bench collect {shlex.quote(ref)}"
+
+
+def _describe_past_job(sm: Any, name: str, region: str) -> dict[str, Any]:
+    """DescribeTrainingJob of the ``--like`` job; a job that does not exist is bad input."""
+    from botocore.exceptions import ClientError
+
+    from fitcheck.aws.session import aws_errors
+
+    with aws_errors(f"read the training job {shown(name)} to clone (DescribeTrainingJob)", region):
+        try:
+            return dict(sm.describe_training_job(TrainingJobName=name))
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            if error.get("Code") in ("ValidationException", "ResourceNotFound") and "find" in str(
+                error.get("Message", "")
+            ):
+                raise InputError(
+                    f"no training job {shown(name)} in {region} to clone", Location(field="--like")
+                ) from None
+            raise
 
 
 def _wait(
-    sm: Any, names: Sequence[str], region: str, say: Callable[[str], None], pair_ids: Sequence[str]
+    sm: Any, names: Sequence[str], region: str, say: Callable[[str], None], pair_id: str
 ) -> list[dict[str, Any]]:
     from fitcheck.aws.session import aws_errors
 
@@ -392,11 +444,10 @@ def _wait(
         with aws_errors("wait for the paired SageMaker jobs", region):
             return wait_for_jobs(sm, names, say=say)
     except KeyboardInterrupt:
-        ids = ", ".join(f"collect_pair('{p}')" for p in pair_ids)
         raise InputError(
             f"stopped waiting; the jobs keep running ({', '.join(names)}). Stop them with 'aws sagemaker "
             "stop-training-job --training-job-name NAME', or wait until they end and build the results "
-            f"with fitcheck.aws.paired.{ids}",
+            f"with '{collect_command(pair_id)}'",
             Location(field="--wait"),
         ) from None
 
@@ -425,8 +476,10 @@ def _several_pairs(
     flat = [requests[i][v] for i, v in order]
     names = tuple(r["TrainingJobName"] for r in flat)
     if dry_run:
-        show(json.dumps({"launch_order": flat}, indent=2))
-        return PairOutcome(requests[0], (names[0], names[1]), sent=False, all_jobs=names)
+        show(json.dumps({"pairs": pairs, "launch_order": flat}, indent=2))
+        return PairOutcome(
+            requests[0], (names[0], names[1]), sent=False, all_jobs=names, pair_id=spec.pair_id
+        )
     launched: list[str] = []
     with aws_errors("launch the paired SageMaker jobs", region):
         if archive is not None:
@@ -437,7 +490,7 @@ def _several_pairs(
             for req in flat:
                 sm.create_training_job(**req)
                 launched.append(req["TrainingJobName"])
-        except Exception:
+        except (Exception, KeyboardInterrupt):  # Ctrl-C part-way too: no pair runs alone
             for name in launched:  # a partial set of pairs is not like-for-like: stop what runs
                 try:
                     sm.stop_training_job(TrainingJobName=name)
@@ -445,10 +498,13 @@ def _several_pairs(
                     pass
             say(f"a launch failed; stopped {', '.join(launched) or 'nothing'}")
             raise
-    say(f"launched {len(flat)} jobs ({pairs} pairs, start order interleaved): {', '.join(names)}")
+    say(
+        f"launched {len(flat)} jobs ({pairs} pairs, start order interleaved): {', '.join(names)}; "
+        f"pair id {spec.pair_id}"
+    )
     if not wait:
-        return PairOutcome(requests[0], (names[0], names[1]), sent=True, all_jobs=names)
-    descs = {d["TrainingJobName"]: d for d in _wait(sm, names, region, say, [s.pair_id for s in specs])}
+        return PairOutcome(requests[0], (names[0], names[1]), sent=True, all_jobs=names, pair_id=spec.pair_id)
+    descs = {d["TrainingJobName"]: d for d in _wait(sm, names, region, say, spec.pair_id)}
     now = datetime.now(UTC)
     per_pair = [
         collect_results(s, r, descs[r[0]["TrainingJobName"]], descs[r[1]["TrainingJobName"]], now)
@@ -458,7 +514,13 @@ def _several_pairs(
     target = Path(output) if output else Path(f"bench-{slug(spec.workload)}-sagemaker.json")
     atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
     return PairOutcome(
-        requests[0], (names[0], names[1]), sent=True, results=results, results_path=target, all_jobs=names
+        requests[0],
+        (names[0], names[1]),
+        sent=True,
+        results=results,
+        results_path=target,
+        all_jobs=names,
+        pair_id=spec.pair_id,
     )
 
 
@@ -473,7 +535,7 @@ def launch_pair(sm: Any, requests: tuple[Mapping[str, Any], Mapping[str, Any]], 
     sm.create_training_job(**requests[0])
     try:
         sm.create_training_job(**requests[1])
-    except Exception as err:
+    except (Exception, KeyboardInterrupt) as err:  # Ctrl-C in between too: no job runs alone
         first = requests[0]["TrainingJobName"]
         try:
             sm.stop_training_job(TrainingJobName=first)
@@ -485,8 +547,10 @@ def launch_pair(sm: Any, requests: tuple[Mapping[str, Any], Mapping[str, Any]], 
             stopped = f"StopTrainingJob on {first} failed ({why}): check it and stop it by hand"
         cause = translate(err, "launch the compiled job", region)
         text = str(cause) if cause is not err else f"{type(err).__name__}: {err}"
+        if isinstance(err, KeyboardInterrupt):
+            text = "interrupted"
         message = f"the compiled job could not be launched ({text}); {stopped}"
-        if isinstance(cause, InputError):
+        if isinstance(cause, InputError) or isinstance(err, KeyboardInterrupt):
             raise InputError(message) from None
         raise AwsFailure(message) from None
 
@@ -535,11 +599,13 @@ def collect_pair(
     output: str | Path | None = None,
     sagemaker_client: Any = None,
 ) -> PairOutcome:
-    """Build the results document of a pair launched earlier (``--no-wait``, or after Ctrl-C).
+    """Build the results document of a paired run launched earlier (``--no-wait``, or after
+    Ctrl-C): ``fitcheck bench collect PAIR-ID``.
 
-    Finds ``fc-*-<pair id>-e`` and ``-c`` (ListTrainingJobs), reads their descriptions and the
-    ``fitcheck:*`` tags, and writes the same document :func:`bench_on_sagemaker` writes. Both
-    jobs must have ended.
+    Finds ``fc-*-<pair id>-e`` and ``-c`` (ListTrainingJobs); for the base id of several pairs,
+    every ``fc-*-<pair id><n>-e`` / ``-c``. Reads their descriptions and the ``fitcheck:*`` tags,
+    and writes the same document :func:`bench_on_sagemaker` writes (:func:`combine_pairs` for
+    several pairs). Every job must have ended.
     """
     from fitcheck.aws.importer import list_tags, list_training_jobs
     from fitcheck.aws.session import aws_errors, client, make_session, resolve_region
@@ -550,21 +616,84 @@ def collect_pair(
         session = make_session(region)
         region_name = resolve_region(session, region)
         sm = sagemaker_client or client(session, "sagemaker", region_name)
-        found = list_training_jobs(sm, None, None, f"-{pair_id}-")
-        names = {s["TrainingJobName"][-1]: s["TrainingJobName"] for s in found}
-        if set(names) < {"e", "c"}:
+        found = [s["TrainingJobName"] for s in list_training_jobs(sm, None, None, f"-{pair_id}")]
+        groups = _pair_groups(found, pair_id)
+        if not groups:
             raise InputError(
-                f"no fitcheck pair {pair_id} in {region_name} (looked for fc-*-{pair_id}-e / -c)"
+                f"no fitcheck pair {pair_id} in {region_name} (looked for fc-*-{pair_id}-e / -c and, for "
+                f"several pairs, fc-*-{pair_id}N-e / -c)"
             )
-        descs = [sm.describe_training_job(TrainingJobName=names[v]) for v in ("e", "c")]
-        running = [d["TrainingJobName"] for d in descs if d.get("TrainingJobStatus") not in TERMINAL]
+        incomplete = [pid for pid, names in groups.items() if set(names) != {"e", "c"}]
+        if incomplete:
+            raise InputError(
+                f"pair {', '.join(incomplete)} has only one of its two jobs in {region_name}: its other "
+                "job was never launched or was deleted"
+            )
+        described = {
+            pid: [sm.describe_training_job(TrainingJobName=names[v]) for v in ("e", "c")]
+            for pid, names in groups.items()
+        }
+        running = [
+            d["TrainingJobName"]
+            for descs in described.values()
+            for d in descs
+            if d.get("TrainingJobStatus") not in TERMINAL
+        ]
         if running:
-            raise InputError(f"{', '.join(running)} has not ended yet: collect again when both jobs ended")
-        tags = {t["Key"]: t["Value"] for t in list_tags(sm, descs[1].get("TrainingJobArn"))}
+            raise InputError(
+                f"{', '.join(running)} has not ended yet: collect again when every job has ended"
+            )
+        tags = {
+            pid: {t["Key"]: t["Value"] for t in list_tags(sm, d[1].get("TrainingJobArn"))}
+            for pid, d in described.items()
+        }
+    now = datetime.now(UTC)
+    per_pair = []
+    for pid, descs in described.items():
+        spec = _spec_from_jobs(pid, descs, tags[pid], groups[pid]["c"], region_name)
+        per_pair.append(
+            (spec, collect_results(spec, (dict(descs[0]), dict(descs[1])), descs[0], descs[1], now))
+        )
+    first_spec, first = per_pair[0]
+    results = first if len(per_pair) == 1 and pair_id in groups else combine_pairs([r for _, r in per_pair])
+    target = Path(output) if output else Path(f"bench-{slug(first_spec.workload)}-sagemaker.json")
+    atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
+    first_descs = next(iter(described.values()))
+    names = tuple(d["TrainingJobName"] for descs in described.values() for d in descs)
+    return PairOutcome(
+        (dict(first_descs[0]), dict(first_descs[1])),
+        (names[0], names[1]),
+        sent=True,
+        results=results,
+        results_path=target,
+        all_jobs=names,
+        pair_id=pair_id,
+    )
+
+
+def _pair_groups(names: Sequence[str], pair_id: str) -> dict[str, dict[str, str]]:
+    """{pair id: {"e": job, "c": job}}: the one pair ``pair_id``, or else the pairs
+    ``<pair_id>0``, ``<pair_id>1``, ... of a run of several pairs (in their order)."""
+    one = re.compile(rf"^fc-.*-{re.escape(pair_id)}-([ec])$")
+    many = re.compile(rf"^fc-.*-({re.escape(pair_id)}[0-9])-([ec])$")
+    single = {m.group(1): n for n in names if (m := one.match(n))}
+    if single:
+        return {pair_id: single}
+    groups: dict[str, dict[str, str]] = {}
+    for n in names:
+        if m := many.match(n):
+            groups.setdefault(m.group(1), {})[m.group(2)] = n
+    return dict(sorted(groups.items()))
+
+
+def _spec_from_jobs(
+    pair_id: str, descs: Sequence[Mapping[str, Any]], tags: Mapping[str, str], fallback: str, region: str
+) -> PairSpec:
+    """The :class:`PairSpec` of a pair, read back from its jobs (the compiled job's settings)."""
     hp = descs[1].get("HyperParameters") or {}
-    spec = PairSpec(
-        workload=tags.get("fitcheck:workload", names["c"]),
-        model=tags.get("fitcheck:workload", names["c"]),
+    return PairSpec(
+        workload=tags.get("fitcheck:workload", fallback),
+        model=tags.get("fitcheck:workload", fallback),
         pair_id=pair_id,
         role=str(descs[1].get("RoleArn", "")),
         image=str(descs[1]["AlgorithmSpecification"]["TrainingImage"]),
@@ -574,10 +703,5 @@ def collect_pair(
         instance_type=str(descs[1]["ResourceConfig"].get("InstanceType")),
         instance_count=int(descs[1]["ResourceConfig"].get("InstanceCount") or 1),
         compiler=canonical_compiler(tags.get("fitcheck:compiler", STC)),
-        region=region_name,
+        region=region,
     )
-    requests = (dict(descs[0]), dict(descs[1]))
-    results = collect_results(spec, requests, descs[0], descs[1], datetime.now(UTC))
-    target = Path(output) if output else Path(f"bench-{slug(spec.workload)}-sagemaker.json")
-    atomic_write_text(target, results.model_dump_json(indent=2) + "\n")
-    return PairOutcome(requests, (names["e"], names["c"]), sent=True, results=results, results_path=target)

@@ -6,8 +6,13 @@ instanceName and component ``Training``) through the GetProducts paginator. The 
 at ``terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD`` where the unit is hours; its
 date is the term's ``effectiveDate`` (else the product's ``publicationDate``).
 
-The result is ``DIR/prices.csv`` with the columns of :data:`PRICE_COLUMNS`, written atomically:
-a failure (offline, access denied, no price at all) leaves an existing file untouched.
+The result is ``DIR/prices.csv`` with the columns of :data:`PRICE_COLUMNS`, one row per
+(instance type, region), written atomically: a failure (offline, access denied, no price at
+all) leaves an existing file untouched. A refresh adds to an existing file: the pairs it
+fetched replace theirs, every other row (other regions, other instance types) stays, so
+``fitcheck prices refresh --region R`` is how a region is added. ``analyze`` prices each
+workload in its own region from that file (or the catalog's us-east-1 price), never at
+another region's rate.
 Parsing (:func:`parse_price_item`, :func:`pick_price`) is pure and tested on realistic
 GetProducts responses.
 """
@@ -95,27 +100,18 @@ def default_catalog_path() -> Path:
     return path
 
 
-def instance_types_from_inventory(path: str | Path) -> list[str]:
-    """The instance types an inventory uses (through the inventory reader when it exists)."""
-    from fitcheck.io.inventory import load_inventory
-
-    frame = load_inventory(path)  # a validated table with an instance_type column
-    types = [str(t) for t in frame["instance_type"].tolist()]
-    out: list[str] = []
-    for t in types:
-        if t and t not in out:
-            out.append(str(t))
-    if not out:
-        raise InputError("no instance_type in any workload", Location(file=str(path)))
-    return out
-
-
-def inventory_regions(path: str | Path) -> list[str]:
-    """The regions an inventory's workloads run in (through the inventory reader), sorted."""
+def inventory_types_by_region(path: str | Path) -> dict[str, list[str]]:
+    """Per region an inventory's workloads run in: the instance types they use there."""
     from fitcheck.io.inventory import load_inventory
 
     frame = load_inventory(path)
-    return sorted({str(r) for r in frame["region"].tolist() if str(r)})
+    pairs = frame[["region", "instance_type"]].astype(str).drop_duplicates()  # in file order
+    out: dict[str, list[str]] = {}
+    for region, itype in pairs.itertuples(index=False, name=None):
+        out.setdefault(region, []).append(itype)
+    if not out:
+        raise InputError("no workload in the inventory", Location(file=str(path)))
+    return out
 
 
 # --- parsing (pure) ---------------------------------------------------------------------------
@@ -219,21 +215,51 @@ def fetch_prices(
 
 def render_prices_csv(prices: Sequence[Price]) -> str:
     """The price file text (columns :data:`PRICE_COLUMNS`)."""
+    return render_price_rows([p.row() for p in prices])
+
+
+def merge_prices(existing: list[dict[str, str]], fetched: Sequence[Price]) -> list[dict[str, str]]:
+    """The rows of an existing price file with the fetched prices added: a fetched
+    (instance type, region) pair replaces that pair's row; every other row stays, in order."""
+    new = [p.row() for p in fetched]
+    fresh = {(r["instance_type"], r["region"]) for r in new}
+    kept = [r for r in existing if (r["instance_type"], r["region"]) not in fresh]
+    return kept + new
+
+
+def render_price_rows(rows: Sequence[Mapping[str, str]]) -> str:
+    """A price file's text from its rows (columns :data:`PRICE_COLUMNS`)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(PRICE_COLUMNS), lineterminator="\n")
     writer.writeheader()
-    for p in prices:
-        writer.writerow(p.row())
+    for row in rows:
+        writer.writerow({c: row[c] for c in PRICE_COLUMNS})
     return buf.getvalue()
+
+
+def existing_prices(path: Path) -> list[dict[str, str]]:
+    """The rows of an existing price file, validated as ``analyze --prices`` reads it (a
+    damaged file is bad input naming its row, before any AWS call); none when absent."""
+    if not path.exists():
+        return []
+    from fitcheck.io.csvfile import read_text_table
+    from fitcheck.io.profiles import read_prices
+
+    read_prices(path)  # validated; the rows are kept as written
+    text = read_text_table(path, PRICE_COLUMNS)[list(PRICE_COLUMNS)]
+    return [dict(zip(PRICE_COLUMNS, row, strict=True)) for row in text.itertuples(index=False, name=None)]
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    """What a refresh wrote and what it could not price."""
+    """What a refresh wrote and what it could not price (``missing``: instance types; with
+    several regions fetched, "TYPE in REGION")."""
 
     path: Path
     prices: list[Price]
     missing: list[str]
+    regions: tuple[str, ...] = ()
+    kept: int = 0  # rows of the existing file kept (other regions or instance types)
 
 
 def refresh_prices(
@@ -244,53 +270,57 @@ def refresh_prices(
     progress: Reporter | None = None,
     pricing_client: Any = None,
 ) -> RefreshResult:
-    """Fetch live prices and write ``output/prices.csv`` atomically.
+    """Fetch live prices and add them to ``output/prices.csv`` (written atomically).
 
-    ``pricing_client`` lets a caller pass its own (e.g. a stubbed) client; ``progress``
-    reports the queries (None: silent). Raises
-    :class:`InputError` for no credentials, access denied, no network, or when no instance
+    Which prices: with ``region``, that region (for the inventory's instance types, else the
+    catalog's); without it, every region the inventory's workloads run in (the instance types
+    used there), else us-east-1 for the catalog. Rows of an existing file for other pairs stay
+    (:func:`merge_prices`). ``pricing_client`` lets a caller pass its own (e.g. a stubbed)
+    client; ``progress`` reports the queries (None: silent). Raises :class:`InputError` for
+    a damaged existing file, no credentials, access denied, no network, or when no instance
     type got a price (nothing is written then).
     """
     from fitcheck.aws.session import PRICING_REGION, aws_errors, client, make_session
 
-    region_name = region or "us-east-1"
     if inventory is not None:
-        types = instance_types_from_inventory(inventory)
-        regions = inventory_regions(inventory)
-        if region is None and len(regions) == 1:
-            region_name = regions[0]
-        elif set(regions) != {region_name}:
-            # A price file holds one region: never price a workload at another region's rate.
-            raise InputError(
-                f"the inventory's workloads run in {', '.join(regions)}; a price file holds one region "
-                f"({region_name}): refresh with --region REGION for an inventory of that region only",
-                Location(file=str(inventory), field="--region"),
-            )
+        used = inventory_types_by_region(inventory)
+        if region is not None:  # asked for: the inventory's instance types in that region
+            used = {region: list(dict.fromkeys(t for types in used.values() for t in types))}
     else:
-        types = instance_types_from_catalog(catalog or default_catalog_path())
-    action = f"query the AWS Price List API ({SERVICE_CODE}, {region_name})"
+        used = {region or "us-east-1": instance_types_from_catalog(catalog or default_catalog_path())}
+    target = Path(output) / PRICES_FILE
+    existing = existing_prices(target)  # checked before any AWS call
+    regions = tuple(used)
+    action = f"query the AWS Price List API ({SERVICE_CODE}, {', '.join(regions)})"
+    prices: list[Price] = []
+    missing: list[str] = []
     with aws_errors(action, PRICING_REGION):
         if pricing_client is None:
             session = make_session(PRICING_REGION)
             from fitcheck.aws.session import resolve_region
 
-            resolve_region(session, region_name, "sagemaker")
+            for name in regions:
+                resolve_region(session, name, "sagemaker")
             pricing_client = client(session, "pricing", PRICING_REGION)
         reporter: Reporter = progress or NullReporter()
-        reporter.start(FETCHING, len(types))
+        reporter.start(FETCHING, sum(len(t) for t in used.values()))
         try:
-            prices, missing = fetch_prices(
-                pricing_client, types, region_name, on_done=lambda _: reporter.advance(FETCHING)
-            )
+            for name, types in used.items():
+                found, lacking = fetch_prices(
+                    pricing_client, types, name, on_done=lambda _: reporter.advance(FETCHING)
+                )
+                prices.extend(found)
+                missing.extend(lacking if len(used) == 1 else [f"{t} in {name}" for t in lacking])
         finally:
             reporter.finish(FETCHING)
     if not prices:
+        asked = [t for types in used.values() for t in types]
         raise InputError(
-            f"the AWS Price List API returned no on-demand training price in {region_name} for "
-            f"any of {len(types)} instance type(s) ({', '.join(types[:5])}...): nothing written",
+            f"the AWS Price List API returned no on-demand training price in {', '.join(regions)} for "
+            f"any of {len(asked)} instance type(s) ({', '.join(asked[:5])}...): nothing written",
             Location(field="--region"),
         )
-    target = Path(output) / PRICES_FILE
+    rows = merge_prices(existing, prices)
     Path(output).mkdir(exist_ok=True)  # the price folder itself; a missing parent is an error
-    atomic_write_text(target, render_prices_csv(prices))
-    return RefreshResult(target, prices, missing)
+    atomic_write_text(target, render_price_rows(rows))
+    return RefreshResult(target, prices, missing, regions, len(rows) - len(prices))

@@ -4,7 +4,8 @@ What a platform team's account holds after two months: a nightly fine-tune, two 
 hyperparameter-tuning job, a SageMaker Pipelines step, jobs named freely but tagged with their
 workload, SDK-default names from two different models, two sequence lengths of one model that
 are two workloads, zero-padded run counters, a workload that stopped in April, one that turned
-the compiler on half-way, a one-off experiment, fitcheck's own benchmark pair, and a failed job.
+the compiler on half-way, one that upgraded its framework, one that moved to a bigger instance
+and one to two instances, a one-off experiment, fitcheck's own benchmark pair, and a failed job.
 :data:`EXPECTED` is the grouping the importer must find, exactly.
 """
 
@@ -22,6 +23,11 @@ HF_TRCOMP_T5 = (
     f"{ECR}/huggingface-pytorch-trcomp-training:1.11.0-transformers4.21.1-gpu-py38-cu113-ubuntu20.04"
 )
 HF_T5 = f"{ECR}/huggingface-pytorch-training:1.11.0-transformers4.21.1-gpu-py38-cu113-ubuntu20.04"
+PT201_IMAGE = f"{ECR}/pytorch-training:2.0.1-gpu-py310-cu118-ubuntu20.04-sagemaker"
+# Training seconds of the before / after workloads: medians 4200 -> 3600, 5300 -> 4200, 8200 -> 4800.
+QA_SECONDS = (4000, 4100, 4200, 4300, 4400, 3500, 3600, 3700)
+SDXL_SECONDS = (5000, 5200, 5400, 5600, 4000, 4200, 4400)
+NER_SECONDS = (8000, 8000, 8400, 8400, 4600, 4800, 5000)
 
 
 def arn(kind: str, name: str) -> str:
@@ -243,6 +249,70 @@ def realistic_history() -> tuple[list[tuple[dict[str, Any], list[dict[str, str]]
                 tags(team="nlp"),
             )
         )
+    for i in range(8):  # the framework upgraded after five runs: a before / after
+        t = T0 + timedelta(days=3 * i, hours=6)
+        jobs.append(
+            (
+                describe(
+                    f"qa-finetune-{sdk_ts(t)}",
+                    t,
+                    PT_IMAGE if i >= 5 else PT201_IMAGE,
+                    "ml.g5.2xlarge",
+                    {
+                        "model_name_or_path": "roberta-large",
+                        "bf16": True,
+                        "batch-size": 16,
+                        "max-length": 384,
+                    },
+                    QA_SECONDS[i],
+                    debugger=False,
+                ),
+                tags(team="search"),
+            )
+        )
+    for i in range(7):  # moved to a bigger instance after four runs
+        t = T0 + timedelta(days=4 * i, hours=9)
+        jobs.append(
+            (
+                describe(
+                    f"sdxl-lora-{sdk_ts(t)}",
+                    t,
+                    PT_IMAGE,
+                    "ml.g5.4xlarge" if i >= 4 else "ml.g5.2xlarge",
+                    {
+                        "pretrained_model_name_or_path": "stabilityai/stable-diffusion-xl-base-1.0",
+                        "mixed_precision": "fp16",
+                        "train_batch_size": 1,
+                    },
+                    SDXL_SECONDS[i],
+                    debugger=False,
+                ),
+                tags(team="creative"),
+            )
+        )
+    for i in range(7):  # from one instance to two after four runs
+        t = T0 + timedelta(days=4 * i + 1, hours=11)
+        jobs.append(
+            (
+                describe(
+                    f"ner-train-{sdk_ts(t)}",
+                    t,
+                    HF_IMAGE,
+                    "ml.g5.12xlarge",
+                    {
+                        "model_name_or_path": "xlm-roberta-large",
+                        "fp16": True,
+                        "per_device_train_batch_size": 8,
+                        "max_seq_length": 512,
+                        "sagemaker_torch_distributed_enabled": True,
+                    },
+                    NER_SECONDS[i],
+                    count=2 if i >= 4 else 1,
+                    debugger=False,
+                ),
+                tags(team="nlp"),
+            )
+        )
     t = datetime(2024, 5, 30, 15, tzinfo=UTC)  # a one-off
     jobs.append(
         (
@@ -279,6 +349,10 @@ EXPECTED: dict[str, tuple[int, str, float]] = {
     "resnet50-train": (4, "name", 1.0),
     "t5-summarize": (8, "name", 7 / 3),
     "vit-experiment-quick": (1, "name", 7 / 61),  # one-off: once in the 61-day window
+    "qa-finetune": (8, "name", 7 / 3),  # eight runs every three days, across the upgrade
+    "sdxl-lora": (3, "name", 7 / 4),  # the runs on the new instance: every four days
+    "ner-train": (3, "name", 7 / 4),
 }
-STOPPED = {"old-gpt2-finetune": 3}
+# the hardware a workload left is its past, not a second workload
+STOPPED = {"old-gpt2-finetune": 3, "sdxl-lora-g5-2xlarge": 4, "ner-train-g5-12xlarge": 4}
 EXCLUDED = ["fc-bert-nightly-ab12cd34-c", "fc-bert-nightly-ab12cd34-e"]

@@ -21,7 +21,7 @@ from fitcheck.aws.cloudwatch import (
     period_for,
     utilisation_stats,
 )
-from fitcheck.aws.importer import import_sagemaker
+from fitcheck.aws.importer import ImportInterrupted, import_sagemaker, partial_path, state_path
 
 from .realistic import BERT, describe
 
@@ -177,3 +177,56 @@ def test_import_reads_utilisation_from_cloudwatch(aws, recent_history, tmp_path)
         f"CloudWatch {NAMESPACE} {METRIC} (Average per 60 s, / (100 x 4 GPU)): 150 samples"
     )
     assert "GPU utilisation from CloudWatch for 1 of 1 GPU workload(s)" in result.summary_lines()
+
+
+def test_ctrl_c_while_reading_cloudwatch_keeps_the_described_jobs_for_resume(aws, recent_history, tmp_path):
+    """Ctrl-C in the CloudWatch step (after every job was described) loses nothing: the jobs go
+    to the partial state, the output is untouched, and --resume describes none of them again."""
+    now, jobs = recent_history
+    sm = boto3.client("sagemaker")
+    listing = {
+        "TrainingJobSummaries": [
+            {
+                "TrainingJobName": d["TrainingJobName"],
+                "TrainingJobArn": d["TrainingJobArn"],
+                "CreationTime": d["CreationTime"],
+                "TrainingJobStatus": "Completed",
+            }
+            for d in jobs
+        ]
+    }
+    cw = boto3.client("cloudwatch")
+    calls = []
+
+    def interrupt(**_):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    cw.meta.events.register("before-send.cloudwatch.GetMetricData", interrupt)
+    out = tmp_path / "w.yaml"
+    out.write_text("version: 1\nworkloads: []\n")
+    with Stubber(sm) as stub:
+        stub.add_response("list_training_jobs", listing, {"MaxResults": 100})
+        for d in jobs:
+            stub.add_response("describe_training_job", d, {"TrainingJobName": d["TrainingJobName"]})
+            stub.add_response(
+                "list_tags", {"Tags": []}, {"ResourceArn": d["TrainingJobArn"], "MaxResults": 100}
+            )
+        with pytest.raises(ImportInterrupted) as info:
+            import_sagemaker(output=out, max_workers=1, now=now, sagemaker_client=sm, cloudwatch_client=cw)
+        stub.assert_no_pending_responses()
+    assert calls, "the CloudWatch step was reached"
+    assert "stopped after describing 3 of 3 training jobs: interrupted" in str(info.value)
+    assert out.read_text() == "version: 1\nworkloads: []\n"
+    assert state_path(out).is_file() and partial_path(out).is_file()
+
+    cw_ok = boto3.client("cloudwatch")
+    with Stubber(sm) as stub:  # resume: the listing only, no DescribeTrainingJob, no ListTags
+        stub.add_response("list_training_jobs", listing, {"MaxResults": 100})
+        result = import_sagemaker(
+            output=out, max_workers=1, now=now, sagemaker_client=sm, cloudwatch_client=cw_ok, resume=True
+        )
+        stub.assert_no_pending_responses()
+    assert (result.resumed, result.described) == (3, 3)
+    assert [d.name for d in result.workloads] == ["bert-gpu"]
+    assert not state_path(out).exists() and not partial_path(out).exists()

@@ -14,6 +14,7 @@ from botocore.stub import ANY, Stubber
 from ruamel.yaml import YAML
 
 from fitcheck.aws.importer import ImportInterrupted, import_sagemaker, partial_path, state_path
+from fitcheck.io.profiles import load_profile
 
 from .conftest import isolate_aws_env
 from .realistic import EXCLUDED, EXPECTED, NOW, STOPPED, T0, realistic_history
@@ -120,6 +121,37 @@ def test_realistic_history_groups_exactly(stubbed, tmp_path):
     assert t5["tags"]["sagemaker.historical_compiler_ratio"] == "0.7"
     assert result.evidence["t5-summarize"].ratio == pytest.approx(0.7)
     assert (result.evidence["t5-summarize"].runs_on, result.evidence["t5-summarize"].runs_off) == (4, 4)
+    # before / after a change: the median training seconds of the runs on each side (realistic.py)
+    changes = {
+        name: [(c.label, c.runs_before, c.runs_after) for c in cs] for name, cs in result.changes.items()
+    }
+    assert changes == {
+        "qa-finetune": [("image pytorch-training:2.0.1 -> 2.1.0 on 2024-05-16", 5, 3)],
+        "sdxl-lora": [("instance type ml.g5.2xlarge -> ml.g5.4xlarge on 2024-05-17", 4, 3)],
+        "ner-train": [("instance count 1 -> 2 on 2024-05-18", 4, 3)],
+        "t5-summarize": [
+            (
+                "image huggingface-pytorch-training:1.11.0 -> huggingface-pytorch-trcomp-training:1.11.0, "
+                "compiler disabled -> enabled on 2024-05-13",
+                4,
+                4,
+            )
+        ],
+    }
+    qa, sdxl, ner = (result.changes[n][0] for n in ("qa-finetune", "sdxl-lora", "ner-train"))
+    assert (qa.time_ratio, qa.cost_ratio) == (round(3600 / 4200, 4), None)  # 0.8571
+    assert w["qa-finetune"]["tags"]["sagemaker.historical_change_ratio"] == "0.8571"
+    assert w["qa-finetune"]["framework_version"] == "2.1.0"  # the latest run sets the configuration
+    assert sdxl.time_ratio == round(4200 / 5300, 4)  # 0.7925
+    prices = load_profile().instances.set_index("instance_type")["price_usd_per_hour"]
+    assert sdxl.cost_ratio == pytest.approx(
+        4200 * prices["ml.g5.4xlarge"] / (5300 * prices["ml.g5.2xlarge"]), abs=1e-4
+    )
+    assert (ner.time_ratio, ner.cost_ratio) == (None, round(4800 * 2 / 8200, 4))  # 1.1707 instance-hours
+    assert "sagemaker.historical_change_ratio" not in w["ner-train"]["tags"]
+    assert w["ner-train"]["tags"]["sagemaker.historical_change_cost_ratio"] == "1.171"
+    assert (w["ner-train"]["instance_count"], w["sdxl-lora"]["instance_type"]) == (2, "ml.g5.4xlarge")
+    assert w["t5-summarize"]["tags"]["sagemaker.historical_change_ratio"] == "0.7"
     vit = w["vit-experiment-quick"]
     assert vit["tags"]["sagemaker.cadence"] == "one-off"
     text = out.read_text()
@@ -128,6 +160,15 @@ def test_realistic_history_groups_exactly(stubbed, tmp_path):
         in text
     )
     assert "# HISTORY t5-summarize: historical evidence, not a benchmark" in text
+    assert (
+        "# HISTORY qa-finetune: historical evidence, not a benchmark: image pytorch-training:2.0.1 -> 2.1.0 "
+        "on 2024-05-16: median training seconds per run after / before = 0.857 (5 run(s) before, 3 after; "
+        "data size and other settings may differ between runs)\n"
+    ) in text
+    assert (
+        "# STOPPED sdxl-lora-g5-2xlarge (4 job(s)): superseded: the workload moved to ml.g5.4xlarge x1 "
+        "on 2024-05-17\n"
+    ) in text
     assert "# left out: 2 fitcheck benchmark job(s) (tags fitcheck:*)" in text
     assert "# not imported (status): 1 Failed" in text
 
@@ -137,6 +178,8 @@ def test_realistic_history_groups_exactly(stubbed, tmp_path):
     assert sorted(analysis.table["name"]) == sorted(EXPECTED)
     decisions = dict(zip(analysis.table["name"], analysis.table["decision"], strict=True))
     assert decisions["churn-pipeline-trainmodel"] == "skip"  # CPU gradient-boosted trees
+    # history is never a measurement: every workload, those with a HISTORY line too, rests on priors
+    assert set(analysis.table["evidence"]) == {"prior"}
 
 
 def test_stopped_workloads_are_written_on_request(stubbed, tmp_path):

@@ -161,10 +161,41 @@ def test_batch_sequence_shapes_model_distribution():
         ("hf-bert-a1b2c3d4", "hf-bert"),
         ("llama-ft-20240501T1200Z", "llama-ft"),
         ("t5-3b-weekly_20240501", "t5-3b-weekly"),
+        ("bert-20240501-1200", "bert"),  # a date and the time of day
+        ("bert_2024_05_01", "bert"),
     ],
 )
 def test_job_name_normalisation(name, key):
     assert normalise_job_name(name) == key
+
+
+def test_counters_and_meaningful_numbers_across_jobs():
+    from fitcheck.aws.grouping import name_signatures
+
+    names = [
+        "bert-20240501-1200",
+        "bert-20240502-1300",  # a daily job at another time of day: the same workload
+        "mistral-7b-lora-r16-run1",
+        "mistral-7b-lora-r16-run2",
+        "mistral-7b-lora-r64-run1",  # LoRA rank 16 and 64: two workloads
+        "sweep-r1",
+        "sweep-r2",
+        "sweep-r3",  # r1, r2, r3: run counters
+        "train-1",
+        "train-2",
+    ]
+    assert name_signatures(names) == {
+        "bert-20240501-1200": "bert",
+        "bert-20240502-1300": "bert",
+        "mistral-7b-lora-r16-run1": "mistral-7b-lora-r16",
+        "mistral-7b-lora-r16-run2": "mistral-7b-lora-r16",
+        "mistral-7b-lora-r64-run1": "mistral-7b-lora-r64",
+        "sweep-r1": "sweep",
+        "sweep-r2": "sweep",
+        "sweep-r3": "sweep",
+        "train-1": "train",
+        "train-2": "train",
+    }
 
 
 def test_different_models_stay_apart():

@@ -27,6 +27,9 @@ from fitcheck.errors import InputError
 from .history import PT_IMAGE, ROLE, TRCOMP_IMAGE, XGB_IMAGE
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
+TF_STC_IMAGE = (
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.11.0-gpu-py39-cu112-ubuntu20.04"
+)
 
 
 def _diff(a, b, path=""):
@@ -169,6 +172,7 @@ def test_launch_against_moto(aws, source, tmp_path, capsys):
     aws.start_recording()
     out = tmp_path / "bench.json"
     outcome = bench_on_sagemaker(
+        pairs=1,
         workload="bert-nightly",
         role=ROLE,
         image=TRCOMP_IMAGE,
@@ -237,6 +241,7 @@ def test_results_file_loads_with_the_bench_reader(aws, source, tmp_path):
 
     out = tmp_path / "bench.json"
     bench_on_sagemaker(
+        pairs=1,
         workload="w1",
         role=ROLE,
         image=PT_IMAGE,
@@ -259,6 +264,7 @@ def test_results_file_loads_with_the_bench_reader(aws, source, tmp_path):
 def test_dry_run_sends_nothing(aws, source, capsys):
     aws.start_recording()
     outcome = bench_on_sagemaker(
+        pairs=1,
         workload="bert-nightly",
         role=ROLE,
         image=TRCOMP_IMAGE,
@@ -291,7 +297,11 @@ def test_dry_run_sends_nothing(aws, source, capsys):
         ({"compiler": TORCH_COMPILE, "image": XGB_IMAGE}, "torch.compile runs only in a PyTorch image"),
         ({"instance_type": "ml.m5.xlarge"}, "ml.m5.xlarge has no GPU"),
         ({"instance_type": "ml.p3.8xlarge"}, "would not be like-for-like"),
-        ({"instance_count": 2}, "would not be like-for-like"),
+        ({"instance_count": 2}, "would not be like-for-like: the compiled job runs PyTorch/XLA multi-worker"),
+        (
+            {"image": TF_STC_IMAGE, "instance_type": "ml.g5.12xlarge"},
+            "would not be like-for-like: fitcheck sets up no distribution that both jobs of a TensorFlow",
+        ),
     ],
 )
 def test_bad_options(aws, source, kwargs, message):
@@ -351,6 +361,7 @@ def test_collect_a_pair_launched_without_waiting(aws, source, tmp_path):
     from fitcheck.aws.paired import collect_pair
 
     outcome = bench_on_sagemaker(
+        pairs=1,
         workload="w2",
         role=ROLE,
         image=PT_IMAGE,
@@ -404,6 +415,7 @@ def test_like_clones_a_past_job_without_its_compiler_switches(aws, source, capsy
         Environment={"HF_HOME": "/opt/ml/cache", "FITCHECK_TORCH_COMPILE": "1"},
     )
     outcome = bench_on_sagemaker(
+        pairs=1,
         workload="bert-nightly",
         role=ROLE,
         image=PT_IMAGE,
@@ -576,3 +588,61 @@ def test_analyze_never_decides_from_a_single_pair(tmp_path):
     assert row["evidence"] == "prior"  # the single pair is not a measurement
     unmatched = analysis.meta["unmatched_bench_results"]
     assert any("a single pair of runs" in u["why"] for u in unmatched)
+
+
+def test_like_clones_the_past_jobs_distribution_into_both_jobs_but_not_into_an_stc_pair():
+    from dataclasses import replace
+
+    from fitcheck.aws.paired import like_settings
+
+    like = like_settings(
+        {
+            "TrainingJobName": "past",
+            "HyperParameters": {
+                "sagemaker_torch_distributed_enabled": "true",
+                "sagemaker_pytorch_xla_multi_worker_enabled": "true",
+                "sagemaker_program": "old.py",
+                "epochs": "3",
+            },
+        }
+    )
+    assert like["hyperparameters"] == {"sagemaker_torch_distributed_enabled": "true", "epochs": "3"}
+    eager, compiled = build_pair_requests(replace(spec(TORCH_COMPILE), like=like))
+    for request in (eager, compiled):  # both jobs run torchrun, as the past job did
+        assert request["HyperParameters"]["sagemaker_torch_distributed_enabled"] == "true"
+        assert "sagemaker_pytorch_xla_multi_worker_enabled" not in request["HyperParameters"]
+    eager, compiled = build_pair_requests(replace(spec(STC), like=like))
+    for request in (eager, compiled):  # one GPU; STC's own switches decide the distribution
+        assert "sagemaker_torch_distributed_enabled" not in request["HyperParameters"]
+        assert request["HyperParameters"]["sagemaker_pytorch_xla_multi_worker_enabled"] == "false"
+        assert request["HyperParameters"]["epochs"] == "3"
+
+
+def test_the_results_file_keeps_no_secret_of_a_cloned_job():
+    """A pair cloned from a past job carries its environment and hyperparameters; the results
+    file names them but keeps only the values of the compiler switches and non-secret names."""
+    from dataclasses import replace
+
+    s = replace(
+        spec(TORCH_COMPILE),
+        like={
+            "job": "past",
+            "environment": {"HF_TOKEN": "hf_secretvalue123", "HF_HOME": "/opt/ml/cache"},
+            "hyperparameters": {"hub_token": "hf_secretvalue123", "wandb-api-key": "k-secret", "epochs": "3"},
+        },
+    )
+    reqs = build_pair_requests(s)
+    done = {"TrainingJobStatus": "Completed", "TrainingTimeInSeconds": 100}
+    r = collect_results(s, reqs, {**done, "TrainingJobName": "e"}, {**done, "TrainingJobName": "c"}, NOW)
+    text = r.model_dump_json()
+    assert "hf_secretvalue123" not in text and "k-secret" not in text
+    eager = r.config["jobs"]["eager"]
+    assert eager["environment"] == {
+        "HF_TOKEN": "<not recorded>",
+        "HF_HOME": "<not recorded>",
+        "FITCHECK_WORKLOAD": "bert-nightly",
+        "FITCHECK_TORCH_COMPILE": "0",
+    }
+    assert r.config["jobs"][TORCH_COMPILE]["environment"]["FITCHECK_TORCH_COMPILE"] == "1"
+    hp = eager["hyperparameters"]
+    assert (hp["hub_token"], hp["wandb-api-key"], hp["epochs"]) == ("<not recorded>", "<not recorded>", "3")

@@ -127,6 +127,7 @@ def _args(source, **kw):
         region="us-east-1",
         dry_run=True,
         wait=False,
+        pairs=1,
     )
     args.update(kw)
     return args
@@ -221,7 +222,7 @@ def test_the_plan_of_a_tensorflow_workload_runs_as_written(aws, tmp_path, monkey
     argv = shlex.split(command.replace("ROLE_ARN", ROLE).replace("IMAGE_URI", TF214))
     assert argv[:2] == ["fitcheck", "bench"] and "--compiler" in argv
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(app, [*argv[1:], "--region", "us-east-1", "--dry-run"])
+    res = CliRunner().invoke(app, [*argv[1:], "--region", "us-east-1", "--dry-run", "--pairs", "1"])
     assert res.exit_code == 0, res.output
     printed, end = json.JSONDecoder().raw_decode(res.stdout)
     assert "not sent (dry run)" in res.stdout[end:]

@@ -84,6 +84,14 @@ def price_item(
     )
 
 
+# an existing price file (as an earlier refresh wrote it)
+PREVIOUS = (
+    ",".join(PRICE_COLUMNS) + "\n"
+    "ml.g5.2xlarge,us-east-1,1.5,training on-demand us-east-1,AWS Price List API (sku OLD),2026-01-01\n"
+    "ml.p5.48xlarge,us-east-1,55.04,training on-demand us-east-1,AWS Price List API (sku P5),2026-01-01\n"
+)
+
+
 def test_parse_price_item():
     (p,) = parse_price_item(price_item("ml.g5.2xlarge", 1.515, "ABC123"), "us-east-1")
     assert (p.instance_type, p.usd_per_hour, p.sku, p.date) == (
@@ -112,15 +120,16 @@ def test_not_an_on_demand_hourly_training_price(item):
 
 
 def _pricing(stub_responses, region="us-east-1"):
+    """A stubbed pricing client: one GetProducts answer per (instance, items[, region])."""
     client = boto3.Session().client("pricing", region_name="us-east-1")
     stub = Stubber(client)
-    for instance, items in stub_responses:
+    for instance, items, *where in stub_responses:
         stub.add_response(
             "get_products",
             {"FormatVersion": "aws_v1", "PriceList": items},
             {
                 "ServiceCode": "AmazonSageMaker",
-                "Filters": query_filters(instance, region),
+                "Filters": query_filters(instance, where[0] if where else region),
                 "FormatVersion": "aws_v1",
                 "MaxResults": 100,
             },
@@ -178,11 +187,11 @@ def test_no_price_at_all_writes_nothing(env, tmp_path):
     catalog.write_text("instance_type\nml.g5.2xlarge\n")
     target = tmp_path / "prices" / "prices.csv"
     target.parent.mkdir()
-    target.write_text("previous\n")
+    target.write_text(PREVIOUS)
     client, stub = _pricing([("ml.g5.2xlarge", [])])
     with stub, pytest.raises(InputError, match="returned no on-demand training price"):
         refresh_prices(output=target.parent, catalog=catalog, pricing_client=client)
-    assert target.read_text() == "previous\n"
+    assert target.read_text() == PREVIOUS
 
 
 def test_catalog_column_is_read_from_the_shared_data_layout(tmp_path):
@@ -199,12 +208,12 @@ def test_offline_fails_clearly_and_keeps_the_old_file(env, monkeypatch, tmp_path
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on port 9
     out = tmp_path / "prices"
     out.mkdir()
-    (out / "prices.csv").write_text("previous\n")
+    (out / "prices.csv").write_text(PREVIOUS)
     res = CliRunner().invoke(app, ["prices", "refresh", "--output", str(out), "--no-progress"])
     assert res.exit_code == 2, res.output
     assert res.output.startswith("error: cannot reach the AWS API to query the AWS Price List API")
     assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
-    assert (out / "prices.csv").read_text() == "previous\n"
+    assert (out / "prices.csv").read_text() == PREVIOUS
     assert [p.name for p in out.iterdir()] == ["prices.csv"]  # no temporary file left behind
 
 
@@ -233,14 +242,105 @@ def test_an_inventory_is_priced_in_its_own_region(env, tmp_path):
     assert rows[0]["region"] == "eu-west-1" and rows[0]["price_basis"] == "training on-demand eu-west-1"
 
 
-def test_a_price_of_another_region_is_refused(env, tmp_path):
+def test_an_inventory_in_two_regions_is_priced_in_each(env, tmp_path):
     inv = _inventory(tmp_path / "w.yaml", ["eu-west-1", "us-east-1"])
-    with pytest.raises(InputError) as info:
-        refresh_prices(output=tmp_path / "prices", inventory=inv, pricing_client=object())
-    assert str(info.value).startswith(
-        f"{inv}: --region: the inventory's workloads run in eu-west-1, us-east-1"
+    client, stub = _pricing(
+        [
+            ("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.69, "EUSKU", region="eu-west-1")], "eu-west-1"),
+            ("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.515, "USSKU")], "us-east-1"),
+        ]
     )
-    inv = _inventory(tmp_path / "w2.yaml", ["eu-west-1"])
-    with pytest.raises(InputError, match="run in eu-west-1; a price file holds one region \\(us-east-1\\)"):
-        refresh_prices(region="us-east-1", output=tmp_path / "prices", inventory=inv, pricing_client=object())
-    assert not (tmp_path / "prices").exists()
+    with stub:
+        result = refresh_prices(output=tmp_path / "prices", inventory=inv, pricing_client=client)
+        stub.assert_no_pending_responses()
+    assert result.regions == ("eu-west-1", "us-east-1")
+    rows = list(csv.DictReader((tmp_path / "prices" / "prices.csv").open()))
+    assert [(r["instance_type"], r["region"], r["price_usd_per_hour"]) for r in rows] == [
+        ("ml.g5.2xlarge", "eu-west-1", "1.69"),
+        ("ml.g5.2xlarge", "us-east-1", "1.515"),
+    ]
+
+
+def test_refresh_with_a_region_adds_it_and_keeps_the_others(env, tmp_path):
+    """`fitcheck prices refresh --region R` adds region R to an existing price file; a second
+    refresh of a region replaces that region's rows only; analyze prices each workload from it."""
+    from fitcheck import api
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "prices.csv").write_text(PREVIOUS)  # us-east-1 (and a p5 row no refresh touches)
+    catalog = tmp_path / "instances.csv"
+    catalog.write_text("instance_type\nml.g5.2xlarge\n")
+    client, stub = _pricing(
+        [("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.69, "EUSKU", region="eu-west-1")])], "eu-west-1"
+    )
+    with stub:
+        result = refresh_prices(region="eu-west-1", output=folder, catalog=catalog, pricing_client=client)
+    assert (result.regions, result.kept) == (("eu-west-1",), 2)
+    rows = list(csv.DictReader((folder / "prices.csv").open()))
+    assert [(r["instance_type"], r["region"], r["price_usd_per_hour"]) for r in rows] == [
+        ("ml.g5.2xlarge", "us-east-1", "1.5"),
+        ("ml.p5.48xlarge", "us-east-1", "55.04"),
+        ("ml.g5.2xlarge", "eu-west-1", "1.69"),
+    ]
+    client, stub = _pricing([("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.515, "USNEW")])])
+    with stub:
+        refresh_prices(region="us-east-1", output=folder, catalog=catalog, pricing_client=client)
+    rows = list(csv.DictReader((folder / "prices.csv").open()))
+    assert [(r["instance_type"], r["region"], r["price_usd_per_hour"]) for r in rows] == [
+        ("ml.p5.48xlarge", "us-east-1", "55.04"),
+        ("ml.g5.2xlarge", "eu-west-1", "1.69"),
+        ("ml.g5.2xlarge", "us-east-1", "1.515"),
+    ]
+    inv = _inventory(tmp_path / "w.yaml", ["eu-west-1", "us-east-1"])
+    table = api.analyze(inv, prices_dir=folder).table.set_index("name")
+    assert table["hourly_price_usd"].to_dict() == {"w0": 1.69, "w1": 1.515}
+
+
+def test_a_damaged_price_file_is_refused_before_any_call(env, tmp_path):
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    damaged = PREVIOUS + "ml.g5.2xlarge,us-east-1,1.6,training on-demand us-east-1,x,2026-01-01\n"
+    (folder / "prices.csv").write_text(damaged)
+    catalog = tmp_path / "instances.csv"
+    catalog.write_text("instance_type\nml.g5.2xlarge\n")
+    with pytest.raises(InputError) as info:  # object(): any AWS call would fail differently
+        refresh_prices(region="eu-west-1", output=folder, catalog=catalog, pricing_client=object())
+    assert str(info.value) == (
+        f"{folder / 'prices.csv'}: row 3: instance_type: 'ml.g5.2xlarge' in region 'us-east-1' appears "
+        "twice (first at row 1); each (instance_type, region) pair may appear once"
+    )
+    assert (folder / "prices.csv").read_text() == damaged
+
+
+def test_the_command_says_which_regions_it_wrote_and_what_it_kept(env, tmp_path, monkeypatch):
+    from fitcheck.aws import session
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "prices.csv").write_text(PREVIOUS)
+    inv = _inventory(tmp_path / "w.yaml", ["eu-west-1"])
+    client, stub = _pricing(
+        [("ml.g5.2xlarge", [price_item("ml.g5.2xlarge", 1.69, "EUSKU", region="eu-west-1")])], "eu-west-1"
+    )
+    monkeypatch.setattr(session, "client", lambda *args, **kwargs: client)
+    with stub:
+        res = CliRunner().invoke(
+            app,
+            [
+                "prices",
+                "refresh",
+                "--region",
+                "eu-west-1",
+                "--inventory",
+                str(inv),
+                "-o",
+                str(folder),
+                "--no-progress",
+            ],
+        )
+    assert res.exit_code == 0, res.output
+    assert res.output == (
+        f"1 price(s) for eu-west-1 written to {folder / 'prices.csv'} "
+        "(price dates 2025-06-01 to 2025-06-01; 2 earlier row(s) kept)\n"
+    )
