@@ -26,6 +26,7 @@ MAX_SHOWN = 80  # characters of a bad value quoted in a message
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something went wrong that is not the user's input (a backend crashed, ...)
 EXIT_INPUT = 2  # bad input: file, field, value, option
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 @dataclass(frozen=True)

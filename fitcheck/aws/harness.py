@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fitcheck.aws.harness_entry import RESULTS_NAME
-from fitcheck.errors import InputError, Location
+from fitcheck.errors import EXIT_INTERRUPTED, FitcheckError, InputError, Location
 from fitcheck.io.atomic import atomic_write_text
 
 ENTRY_NAME = "fitcheck_harness.py"
@@ -207,11 +207,11 @@ def wait_for_harness(sm: Any, job: str, region: str, say: Any) -> None:
         with aws_errors("wait for the harness job", region):
             wait_for_jobs(sm, (job,), say=say)
     except KeyboardInterrupt:
-        raise InputError(
+        raise FitcheckError(
             f"stopped waiting; the job {job} keeps running. Stop it with 'aws sagemaker "
             f"stop-training-job --training-job-name {job}', or wait until it ends and collect its "
             f"results with '{collect_command(job)}'",
-            Location(field="--wait"),
+            EXIT_INTERRUPTED,
         ) from None
 
 

@@ -67,7 +67,7 @@ from fitcheck.aws.pair_requests import (
 from fitcheck.aws.pair_results import backend_result, collect_results, combine_pairs
 from fitcheck.aws.session import AwsFailure
 from fitcheck.core.benchresult import BenchResults
-from fitcheck.errors import InputError, Location, closest, shown
+from fitcheck.errors import EXIT_INTERRUPTED, FitcheckError, InputError, Location, closest, shown
 from fitcheck.io.atomic import atomic_write_text
 
 __all__ = [
@@ -444,11 +444,11 @@ def _wait(
         with aws_errors("wait for the paired SageMaker jobs", region):
             return wait_for_jobs(sm, names, say=say)
     except KeyboardInterrupt:
-        raise InputError(
+        raise FitcheckError(
             f"stopped waiting; the jobs keep running ({', '.join(names)}). Stop them with 'aws sagemaker "
             "stop-training-job --training-job-name NAME', or wait until they end and build the results "
             f"with '{collect_command(pair_id)}'",
-            Location(field="--wait"),
+            EXIT_INTERRUPTED,
         ) from None
 
 

@@ -22,6 +22,11 @@ def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def count(n: int, noun: str) -> str:
+    """``1 workload``, ``3 workloads``, ``1,200 workloads`` (nouns that take an s)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def money(value: Any) -> str:
     """$1,234,567; a loss is shown as -$1,234 (never clipped to zero); n/a when missing."""
     if missing(value):

@@ -332,6 +332,19 @@ class HtmlFormatter:
         yield from render_report(v.head, v.actionable, v.skipped, v.more_actionable + v.more_skipped)
 
 
+def _stale_prices(prices: list[Any]) -> list[str]:
+    """The stale prices by instance type; one priced in several regions is told apart by its
+    basis (which names the region)."""
+    seen: dict[str, int] = {}
+    for p in prices:
+        seen[p.instance_type] = seen.get(p.instance_type, 0) + 1
+    return [
+        p.instance_type if seen[p.instance_type] == 1 else f"{p.instance_type} ({p.price_basis})"
+        for p in prices
+        if p.stale
+    ]
+
+
 def render_report(
     head: Head, actionable: list[WorkloadRecord], skipped: list[WorkloadRecord], more_rows: int = 0
 ) -> Iterator[str]:
@@ -370,7 +383,7 @@ def render_report(
         ),
         "one_time_total": one_time,
         "net_total": sum(n for n in nets if n is not None),
-        "stale": [p.instance_type for p in head.price_catalog.instances if p.stale],
+        "stale": _stale_prices(head.price_catalog.instances),
         "waterfall": waterfall(head),
         "tornado": tornado(head),
         "sens": sensitivity_rows(head),

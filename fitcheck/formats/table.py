@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fitcheck.core.analysis import Analysis
+from fitcheck.core.notation import count
 from fitcheck.formats.safe import plain
 from fitcheck.formats.text import LINE_NAMES, money, rng, short_money, view, weeks
 
@@ -114,18 +115,17 @@ class TableFormatter:
         for key, name in LINE_NAMES.items():
             line = getattr(t, key)
             if key == "not_pursued":
-                text = (
-                    f"{line.workloads} workloads, {money(line.spend_per_year_usd)}/yr spend, no savings shown"
-                )
+                spend = money(line.spend_per_year_usd)
+                text = f"{count(line.workloads, 'workload')}, {spend}/yr spend, no savings shown"
             else:
                 net = line.net_first_year_usd
                 text = (
-                    f"{line.workloads} workloads, savings {rng(line.savings_per_year_usd)}/yr, "
+                    f"{count(line.workloads, 'workload')}, savings {rng(line.savings_per_year_usd)}/yr, "
                     f"one-time {money(line.one_time_cost_usd)}, net first year "
                     f"{money(net.mid if net else None)} ({rng(net)})"
                 )
-            console.print(Text(f"  {name}: {text}"))
-        console.print(Text(plain(t.confidence.sentence)))
+            console.print(Text(_hanging(f"  {name}: {text}", width, "      ")))
+        console.print(Text(_hanging(plain(t.confidence.sentence), width)))
         if v.head.rollup:
             tag = plain(v.head.rollup[0].tag)
             groups = Table(title=f"By {tag}", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -149,9 +149,13 @@ class TableFormatter:
             console.print(groups)
         console.print(
             Text(
-                f"Total: {money(t.spend_per_year_usd)}/year in scope over {t.workloads} workloads; "
-                f"{t.decisions.enable} enable, {t.decisions.benchmark} benchmark, {t.decisions.skip} skip. "
-                f"Prices: {plain(v.head.price_catalog.note)}."
+                _hanging(
+                    f"Total: {money(t.spend_per_year_usd)}/year in scope over "
+                    f"{count(t.workloads, 'workload')}; {t.decisions.enable} enable, "
+                    f"{t.decisions.benchmark} benchmark, {t.decisions.skip} skip. "
+                    f"Prices: {plain(v.head.price_catalog.note)}.",
+                    width,
+                )
             )
         )
         for u in v.head.unmatched_bench_results:
@@ -164,3 +168,11 @@ class TableFormatter:
                 )
             )
         yield console.export_text(styles=self.color)
+
+
+def _hanging(text: str, width: int, indent: str = "  ") -> str:
+    """A summary line wrapped at the terminal's width, its continuation lines indented (the
+    terminal would otherwise break it at column 0)."""
+    import textwrap
+
+    return textwrap.fill(text, width=width - 1, subsequent_indent=indent, break_on_hyphens=False)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fitcheck.cli import app
-from fitcheck.errors import InputError
+from fitcheck.errors import FitcheckError, InputError
 
 from .conftest import DUMMY_KEY_ID, DUMMY_SECRET, isolate_aws_env
 from .history import PT_IMAGE, ROLE
@@ -125,9 +125,10 @@ def test_ctrl_c_while_waiting_for_a_pair_says_how_to_stop_or_collect(aws):
     from fitcheck.aws.paired import _wait
 
     names = ("fc-bert-nightly-ab12cd34-e", "fc-bert-nightly-ab12cd34-c")
-    with pytest.raises(InputError) as info:
+    with pytest.raises(FitcheckError) as info:
         _wait(_interrupting_client(), names, "us-east-1", lambda _: None, "ab12cd34")
     text = str(info.value)
+    assert info.value.exit_code == 130  # interrupted, as the shell counts Ctrl-C
     assert (
         "stopped waiting; the jobs keep running (fc-bert-nightly-ab12cd34-e, fc-bert-nightly-ab12cd34-c)"
         in text
@@ -140,7 +141,7 @@ def test_ctrl_c_while_waiting_for_the_harness_says_how_to_stop_or_collect(aws):
     from fitcheck.aws.harness import wait_for_harness
 
     job = "fc-bert-nightly-ab12cd34-h"
-    with pytest.raises(InputError) as info:
+    with pytest.raises(FitcheckError) as info:
         wait_for_harness(_interrupting_client(), job, "us-east-1", lambda _: None)
     text = str(info.value)
     assert f"the job {job} keeps running" in text

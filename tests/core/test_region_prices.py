@@ -454,3 +454,25 @@ def test_the_benchmark_sibling_is_priced_in_the_workloads_region():
     assert name == "ml.g5.12xlarge" and np.isnan(price)
     name, price = got[("ml.p4d.24xlarge", "us-east-1")]  # no single-GPU A100 instance exists
     assert name == "ml.p4d.24xlarge" and np.isnan(price)
+
+
+def test_the_reports_stale_price_warning_tells_regions_apart():
+    from types import SimpleNamespace
+
+    from fitcheck.formats.html import _stale_prices
+
+    prices = [
+        SimpleNamespace(instance_type=G5, price_basis="training on-demand us-east-1", stale=True),
+        SimpleNamespace(instance_type=G5, price_basis="training on-demand eu-west-1", stale=True),
+        SimpleNamespace(
+            instance_type="ml.p3.2xlarge", price_basis="training on-demand us-east-1", stale=True
+        ),
+        SimpleNamespace(
+            instance_type="ml.p4d.24xlarge", price_basis="training on-demand us-east-1", stale=False
+        ),
+    ]
+    assert _stale_prices(prices) == [
+        f"{G5} (training on-demand us-east-1)",
+        f"{G5} (training on-demand eu-west-1)",
+        "ml.p3.2xlarge",
+    ]
