@@ -343,7 +343,9 @@ def _lines(table: pd.DataFrame, net: dict[str, np.ndarray], finance: Finance) ->
                 savings_per_year_usd=sav,
                 one_time_cost_usd=one,
                 net_first_year_usd={k: float(net[f"net_first_year_usd_{k}"][m].sum()) for k in LEVELS},
-                payback_weeks=_payback(one, 0.0, sav["mid"] / 52, delay)
+                payback_weeks=None  # an empty line pays nothing back: no figure, not "at once"
+                if not m.any()
+                else _payback(one, 0.0, sav["mid"] / 52, delay)
                 if dec == "benchmark"
                 else _payback(one, sav["mid"] / 52, 0.0, 0.0),
             )
