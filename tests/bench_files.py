@@ -18,11 +18,15 @@ def write_bench_results(
     *,
     blocks: int = 30,
     stopped_because: str = "target_ci",
+    compile_seconds: float = 95.0,
+    compile_seconds_warm: float | None = None,
+    ceiling: float | None = None,
 ) -> Path:
     """A results file as 'fitcheck bench' writes it, built with its own pydantic model.
 
     ``blocks`` under 10 makes the comparison "insufficient" (no interval; the point estimate
-    is the speedup's mid).
+    is the speedup's mid). ``compile_seconds_warm`` adds the warm compile time; ``ceiling``
+    a speedup ceiling (1 / MFU) measured on an A100.
     """
     from fitcheck.core.benchresult import MIN_INTERVAL_BLOCKS, BenchResults
 
@@ -60,11 +64,23 @@ def write_bench_results(
                     "point_estimate": speedup[1],
                     "blocks": blocks,
                     "steps": blocks * 5,
-                    "compile_seconds": 95.0,
+                    "compile_seconds": compile_seconds,
+                    "compile_seconds_warm": compile_seconds_warm,
                     "stopped_because": stopped_because,
                     "loss_parity": {"max_rel_diff": 0.001, "tolerance": 0.01, "ok": parity_ok},
                 }
             ],
+            "ceiling": None
+            if ceiling is None
+            else {
+                "flops_per_step": 1.0e15,
+                "achieved_tflops": 250.0,
+                "accelerator": "A100",
+                "peak_tflops": 312.0,
+                "peak_source": "test",
+                "mfu": 1 / ceiling,
+                "speedup_ceiling": ceiling,
+            },
         }
     )
     path.write_text(results.model_dump_json(indent=2) + "\n", encoding="utf-8")
